@@ -1,0 +1,3 @@
+"""smelt-repl: a terminal chat REPL with durable, rewindable sessions and Lua scripting."""
+
+__version__ = "0.1.0"

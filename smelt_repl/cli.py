@@ -1,0 +1,105 @@
+"""Command line: parse arguments, resolve session ids, and hand over to the right mode.
+
+Ids given to ``--resume`` are resolved (unique prefix of ≥ 4 characters) and refused with
+one clear line and exit 1 *before* any UI starts. Heavy modules (the shell, providers,
+Lua) are imported only by the mode that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from smelt_repl import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``smelt-repl``."""
+    parser = argparse.ArgumentParser(
+        prog="smelt-repl",
+        description="A terminal chat REPL for language models, with durable sessions you can "
+        "rewind and fork, scriptable in Lua.",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("-r", "--resume", metavar="ID", help="resume a session (id or unique prefix of >= 4 chars)")
+    mode.add_argument("-c", "--continue", dest="continue_", action="store_true",
+                      help="resume the most recent session started in this directory")
+    mode.add_argument("-p", "--headless", metavar="MESSAGE", nargs="?", const="",
+                      help="one-shot: send MESSAGE ('-' reads stdin), stream the reply to stdout, exit")
+    mode.add_argument("--list", action="store_true", help="list saved sessions, newest first")
+    parser.add_argument("--lua", metavar="FILE", help="with --headless: run a Lua file instead of sending a message")
+    parser.add_argument("--model", metavar="PROVIDER/MODEL", help="model for this run (overrides config)")
+    parser.add_argument("--api-base", metavar="URL", help="base URL of the provider's API")
+    parser.add_argument("--version", action="version", version=f"smelt-repl {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``smelt-repl`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lua is not None and args.headless is None:
+        parser.error("--lua requires --headless")
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("smelt-repl: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def fail(message: str) -> int:
+    """Print one error line to stderr and return the runtime-error exit code."""
+    print(f"smelt-repl: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from smelt_repl.session_core import SessionError
+
+    try:
+        if args.list:
+            return _list_sessions()
+        if args.headless is not None:
+            from smelt_repl.headless import run_headless
+
+            return run_headless(args)
+        session_id = _resolve_start_session(args)
+    except SessionError as exc:
+        return fail(str(exc))
+    from smelt_repl.shell import run_interactive
+
+    return run_interactive(args, session_id)
+
+
+def _resolve_start_session(args: argparse.Namespace) -> str | None:
+    from smelt_repl.session_core import SessionNotFound
+
+    store = _store()
+    if args.resume is not None:
+        return store.resolve(args.resume)
+    if args.continue_:
+        found = store.most_recent_in(os.getcwd())
+        if found is None:
+            raise SessionNotFound(f"no session to continue in {os.getcwd()}")
+        return found
+    return None
+
+
+def _list_sessions() -> int:
+    from smelt_repl.listing import format_session_rows
+
+    rows = _store().list()
+    for line in format_session_rows(rows):
+        print(line)
+    return EXIT_OK
+
+
+def _store():  # noqa: ANN202 - kept import-light
+    from smelt_repl.paths import sessions_root
+    from smelt_repl.session_core import SessionStore
+
+    return SessionStore(sessions_root())

@@ -1,0 +1,284 @@
+"""An open session: the live history in memory and its directory on disk, kept in step.
+
+A new session exists only in memory until its first message: empty sessions are never
+persisted. Every change goes to the canonical logs first (transcript, ledger) and then to
+the derived files (content.txt, meta.json) and the root catalog's change marker.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+
+from smelt_repl.session_core.content import search_blob, searchable_text, message_text
+from smelt_repl.session_core.derived import (
+    ATTACHMENTS_DIR,
+    CONTENT_FILE,
+    LEDGER_FILE,
+    META_FILE,
+    TRANSCRIPT_FILE,
+    build_meta,
+)
+from smelt_repl.session_core.errors import SessionRefused
+from smelt_repl.session_core.fsio import AppendLog, atomic_write, make_private_dir
+from smelt_repl.session_core.history import History, Turn
+from smelt_repl.session_core.jsonl import dumps_line
+from smelt_repl.session_core.ledger import TokenTotals, now_ms, usage_record
+from smelt_repl.session_core.lock import SessionLock
+
+if TYPE_CHECKING:
+    from smelt_repl.session_core.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class RewindResult:
+    """What a rewind removed: the cut messages and the user text to put back in the prompt."""
+
+    block_idx: int
+    restored_text: str
+    removed: list[dict]
+
+
+class Session:
+    """One session, opened by this process (which holds its lock once it is persisted)."""
+
+    def __init__(self, session_dir: Path, history: History, totals: TokenTotals, catalog: Catalog) -> None:
+        self.dir = session_dir
+        self.history = history
+        self.totals = totals
+        self._catalog = catalog
+        self._lock = SessionLock(session_dir)
+        self._transcript = AppendLog(session_dir / TRANSCRIPT_FILE)
+        self._ledger = AppendLog(session_dir / LEDGER_FILE)
+        self._content = AppendLog(session_dir / CONTENT_FILE)
+        self._sizes = {TRANSCRIPT_FILE: 0, LEDGER_FILE: 0}
+        self._content_empty = True
+        self._persisted = False
+
+    # -- facts ---------------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The session id (the directory name)."""
+        return self.history.session_id
+
+    @property
+    def cwd(self) -> str:
+        """The directory the session was started in."""
+        return self.history.cwd
+
+    @property
+    def created_at_ms(self) -> int:
+        """When the session was created (Unix epoch ms)."""
+        return self.history.created_at_ms
+
+    @property
+    def parent_id(self) -> str | None:
+        """The session this one was forked from, if any."""
+        return self.history.parent_id
+
+    @property
+    def title(self) -> str | None:
+        """The session's title, if one was set."""
+        return self.history.title
+
+    @property
+    def messages(self) -> list[dict]:
+        """The live history (message records, oldest first). Do not mutate."""
+        return self.history.messages
+
+    @property
+    def persisted(self) -> bool:
+        """True once the session has a directory on disk."""
+        return self._persisted
+
+    def turns(self) -> list[Turn]:
+        """User turns of the live history, as ``{block_idx, label}`` rows."""
+        return self.history.turns()
+
+    def context_tokens(self) -> int | None:
+        """Prompt-side tokens of the latest model call the live history contains."""
+        return self.history.context_tokens()
+
+    def cost(self) -> float:
+        """USD spent by every model call this session made."""
+        return self.totals.cost_usd
+
+    def tokens(self) -> dict:
+        """Cumulative token usage (the shape of ``smelt.session.tokens()``)."""
+        return self.totals.as_dict()
+
+    @property
+    def can_undo_rewind(self) -> bool:
+        """True when the last history edit was a rewind that can be undone."""
+        return bool(self.history.undo_stack)
+
+    # -- changes -------------------------------------------------------------------------
+
+    def append_message(self, role: str, content: object, *, durable: bool = True, **extra: object) -> dict:
+        """Append a message to the transcript and the live history; fsync when ``durable``.
+
+        ``extra`` fields (``model``, ``context_tokens``, ``cancelled``, ``error``,
+        ``reasoning_content``, ...) are stored with the message.
+        """
+        record = {"type": "message", "role": role, "content": content, "ts_ms": now_ms(), **extra}
+        self._write_transcript(record, fsync=durable)
+        self.history.append(record)
+        text = searchable_text(record)
+        if text:
+            self._content.append((text if self._content_empty else "\n" + text).encode(), fsync=False)
+            self._content_empty = False
+        self._after_change()
+        return record
+
+    def record_usage(self, model: str, *, cost_usd: float = 0.0, **counts: int | None) -> dict:
+        """Record one model call's usage and cost in the ledger (fsynced)."""
+        record = usage_record(model, cost_usd=cost_usd, **counts)
+        record["history_len"] = len(self.history.messages)
+        self._write_ledger(record, fsync=True)
+        self.totals.add(record)
+        self._after_change()
+        return record
+
+    def record_event(self, kind: str, **fields: object) -> dict | None:
+        """Append a lifecycle event (``agent_stop``, ``load``, ...) to the ledger.
+
+        Nothing is written for a session that was never persisted (it has no directory).
+        """
+        if not self._persisted:
+            return None
+        record = {"type": kind, **fields, "ts_ms": now_ms()}
+        self._write_ledger(record, fsync=True)
+        self._after_change()
+        return record
+
+    def set_title(self, title: str | None) -> None:
+        """Set (or clear with None/"") the session's title."""
+        self._write_transcript({"type": "title", "title": title or None, "ts_ms": now_ms()}, fsync=True)
+        self.history.title = title or None
+        self._after_change()
+
+    def rewind_to(self, block_idx: int | None) -> RewindResult:
+        """Cut the user turn at ``block_idx`` and all after it (None: the first turn).
+
+        Raises SessionRefused when ``block_idx`` is not a user turn; nothing changes then.
+        """
+        turns = self.history.turns()
+        if block_idx is None:
+            if not turns:
+                raise SessionRefused("nothing to rewind: the session has no user turn")
+            block_idx = turns[0].block_idx
+        elif isinstance(block_idx, bool) or not any(t.block_idx == block_idx for t in turns):
+            shown = ", ".join(str(t.block_idx) for t in turns) or "none"
+            raise SessionRefused(f"block {block_idx!r} is not a user turn (user turns: {shown})")
+        restored = message_text(self.history.messages[block_idx].get("content"))
+        self._write_transcript({"type": "rewind", "to": block_idx, "ts_ms": now_ms()}, fsync=True)
+        removed = self.history.rewind(block_idx)
+        self._write_ledger({"type": "rewind", "to": block_idx, "removed": len(removed), "ts_ms": now_ms()}, fsync=True)
+        self._rewrite_content()
+        self._after_change()
+        return RewindResult(block_idx, restored, removed)
+
+    def undo_rewind(self) -> list[dict]:
+        """Bring back what the most recent rewind cut (only while no message was added since)."""
+        if not self.history.undo_stack:
+            raise SessionRefused("nothing to undo: no rewind since the last message")
+        self._write_transcript({"type": "undo_rewind", "ts_ms": now_ms()}, fsync=True)
+        restored = self.history.undo()
+        self._write_ledger({"type": "undo_rewind", "restored": len(restored), "ts_ms": now_ms()}, fsync=True)
+        self._rewrite_content()
+        self._after_change()
+        return restored
+
+    def close(self) -> None:
+        """Close the logs and release the lock."""
+        for log in (self._transcript, self._ledger, self._content):
+            log.close()
+        self._lock.release()
+
+    # -- used by the store ---------------------------------------------------------------
+
+    def attach_existing(self, transcript_size: int, ledger_bytes: int) -> None:
+        """Mark a session replayed from disk as persisted, taking its lock (SessionLocked if held)."""
+        self._lock.acquire()
+        self._persisted = True
+        self._sizes = {TRANSCRIPT_FILE: transcript_size, LEDGER_FILE: ledger_bytes}
+        self._rewrite_content()
+        self._write_meta()
+
+    def write_initial(self, messages: list[dict], ledger_records: list[dict]) -> None:
+        """Persist a brand-new transcript (fork, legacy conversion) atomically, then its ledger.
+
+        The directory may already exist (a legacy session being converted in place).
+        """
+        self._persist_dir(with_header=False)
+        self._catalog.note_change(self.id)
+        lines = [dumps_line(self._header())] + [dumps_line(m) for m in messages]
+        atomic_write(self.dir / TRANSCRIPT_FILE, b"".join(lines))
+        for message in messages:
+            self.history.append(message)
+        for record in ledger_records:
+            self._write_ledger(record, fsync=False)
+            if record.get("type") == "usage":
+                self.totals.add(record)
+        self._ledger.sync()
+        self._rewrite_content()
+        self._after_change()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _header(self) -> dict:
+        h = self.history
+        header = {"type": "session", "v": 1, "id": h.session_id, "created_at_ms": h.created_at_ms,
+                  "cwd": h.cwd, "parent_id": h.parent_id, "model": h.model}
+        if h.title:
+            header["title"] = h.title
+        return header
+
+    def _persist_dir(self, *, with_header: bool = True) -> None:
+        if self._persisted:
+            return
+        make_private_dir(self.dir.parent)
+        make_private_dir(self.dir)
+        make_private_dir(self.dir / ATTACHMENTS_DIR)
+        self._lock.acquire()
+        self._persisted = True
+        if with_header:
+            self._write_transcript_bytes(dumps_line(self._header()), fsync=False)
+
+    def _write_transcript(self, record: dict, *, fsync: bool) -> None:
+        self._persist_dir()
+        self.history.updated_at_ms = max(self.history.updated_at_ms, record["ts_ms"])
+        self._write_transcript_bytes(dumps_line(record), fsync=fsync)
+
+    def _write_transcript_bytes(self, data: bytes, *, fsync: bool) -> None:
+        self._catalog.note_change(self.id)
+        self._transcript.append(data, fsync=fsync)
+        self._sizes[TRANSCRIPT_FILE] += len(data)
+
+    def _write_ledger(self, record: dict, *, fsync: bool) -> None:
+        self._persist_dir()
+        data = dumps_line(record)
+        self._ledger.append(data, fsync=fsync)
+        self._sizes[LEDGER_FILE] += len(data)
+
+    def _rewrite_content(self) -> None:
+        self._content.close()
+        blob = search_blob(self.history.messages)
+        atomic_write(self.dir / CONTENT_FILE, blob.encode(), fsync=False)
+        self._content_empty = not blob
+
+    def _after_change(self) -> None:
+        self._write_meta()
+        self._catalog.note_change(self.id)
+
+    def _write_meta(self) -> None:
+        # The transcript size is read from disk so a torn-line repair newline is counted.
+        transcript_size = os.stat(self.dir / TRANSCRIPT_FILE).st_size
+        self._sizes[TRANSCRIPT_FILE] = transcript_size
+        meta = build_meta(self.history, transcript_size=transcript_size, ledger_size=self._sizes[LEDGER_FILE])
+        atomic_write(self.dir / META_FILE, orjson.dumps(meta))

@@ -1,0 +1,34 @@
+"""The UI host interface: what the core and the Lua host may ask of the terminal UI.
+
+``shell.py`` implements it. In headless mode there is no UI host (``None``), and every
+UiHost-tier Lua function raises instead of calling it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class UiHost(Protocol):
+    """The terminal UI as seen from below; every method is safe to call from the UI thread."""
+
+    def set_prompt_text(self, text: str) -> None:
+        """Replace the prompt's text, cursor at its end."""
+
+    def enter_vim_insert(self) -> None:
+        """Leave the prompt in vim insert mode (no-op with emacs bindings)."""
+
+    def output(self, text: str) -> None:
+        """Print plain text into the scrollback above the prompt."""
+
+    def error(self, text: str) -> None:
+        """Print one error line into the scrollback."""
+
+    def show_session(self, messages: list[dict]) -> None:
+        """Clear the transient state and replay ``messages`` onto the screen (load, reset, fork)."""
+
+    def cancel_turn(self) -> None:
+        """Cancel the turn in flight, if any; returns once it has stopped."""
+
+    def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
+        """Bind ``keys`` in vim mode ``mode`` ("n" or "i") to the callable ``action``."""

@@ -1,0 +1,140 @@
+"""Crash safety: torn and corrupt transcript lines, SIGKILL mid-append, concurrent processes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import orjson
+
+from smelt_repl.session_core import SessionStore
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from smelt_repl.session_core import SessionStore
+    store = SessionStore(Path(sys.argv[1]))
+    session = store.open(sys.argv[2]) if len(sys.argv) > 2 else store.new_session("/w")
+    start = len(session.messages)
+    for i in range(start, start + 100000):
+        body = ("x" * (i % 7) * 40000) if i % 3 == 0 else "m"
+        session.append_message("user" if i % 2 == 0 else "assistant", f"{i}:{body}")
+        print(session.id, i, flush=True)
+    """
+)
+
+
+def numbers(session):
+    return [int(m["content"].split(":", 1)[0]) for m in session.messages]
+
+
+def test_torn_last_line_is_skipped_and_next_append_is_safe(store, caplog):
+    session = store.new_session("/w")
+    for text in ("one", "two", "three"):
+        session.append_message("user", text)
+    sid, path = session.id, session.dir / "transcript.jsonl"
+    session.close()
+    with open(path, "ab") as fh:
+        fh.write(b'{"type":"message","role":"user","content":"tor')
+    with caplog.at_level(logging.WARNING, logger="smelt.session_core"):
+        reopened = store.open(sid)
+    assert [m["content"] for m in reopened.messages] == ["one", "two", "three"]
+    assert any("corrupt or torn" in r.getMessage() for r in caplog.records)
+    reopened.append_message("user", "four")
+    reopened.close()
+    assert [m["content"] for m in store.open(sid).messages] == ["one", "two", "three", "four"]
+
+
+def test_corrupt_middle_line_keeps_lines_before_and_after(store, caplog):
+    session = store.new_session("/w")
+    for text in ("one", "two", "three"):
+        session.append_message("user", text)
+    sid, path = session.id, session.dir / "transcript.jsonl"
+    session.close()
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[2] = b'{"type":"message","role":"us\xff\x00garbage\n'
+    path.write_bytes(b"".join(lines))
+    with caplog.at_level(logging.WARNING, logger="smelt.session_core"):
+        assert [m["content"] for m in store.open(sid).messages] == ["one", "three"]
+    assert any(f"{path}:3" in r.getMessage() for r in caplog.records)
+    assert store.text(sid) == "one\nthree"
+
+
+def _spawn_writer(root, *extra):
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(root), *extra], stdout=subprocess.PIPE, env=env)
+
+
+def test_sigkill_while_appending_loses_at_most_the_line_in_flight(store):
+    rng = random.Random(1234)
+    sid = None
+    expected_next = 0
+    for _round in range(12):
+        proc = _spawn_writer(store.root, *([sid] if sid else []))
+        acked = -1
+        deadline = time.monotonic() + rng.uniform(0.05, 0.4)
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            sid, acked = line.split()[0].decode(), int(line.split()[1])
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for line in proc.stdout.read().splitlines():  # acks that raced with the kill
+            acked = int(line.split()[1])
+        proc.stdout.close()
+        assert sid is not None, "writer never acknowledged a message"
+        session = SessionStore(store.root).open(sid)
+        got = numbers(session)
+        assert got == list(range(len(got))), "messages out of order or duplicated"
+        assert acked < len(got) <= acked + 2, (acked, len(got))
+        assert len(got) >= expected_next
+        expected_next = len(got)
+        session.close()
+    assert expected_next > 12
+
+
+def test_two_processes_create_list_and_delete_at_once(store):
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from smelt_repl.session_core import SessionStore, SessionError
+        store = SessionStore(Path(sys.argv[1]))
+        tag = sys.argv[2]
+        mine = []
+        for i in range(60):
+            s = store.new_session("/" + tag)
+            s.append_message("user", f"{tag}-{i}")
+            s.close()
+            mine.append(s.id)
+            rows = store.list()
+            assert all(isinstance(r["id"], str) for r in rows)
+            if i % 3 == 0:
+                store.delete(mine.pop(0))
+            store.texts([r["id"] for r in rows[:20]])
+        print(" ".join(mine))
+        """
+    )
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(store.root), tag], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env) for tag in ("a", "b")]
+    kept = set()
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        kept.update(out.split()[i].decode() for i in range(len(out.split())))
+    rows = SessionStore(store.root).list()
+    assert {r["id"] for r in rows} == kept
+    assert len(kept) == 80
+    on_disk = {p.name for p in store.root.iterdir() if not p.name.startswith(".")}
+    assert on_disk == kept
+    catalog = orjson.loads((store.root / ".catalog.json").read_bytes())
+    assert set(catalog["rows"]) == kept
