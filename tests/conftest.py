@@ -27,3 +27,4 @@ def store(xdg: dict[str, Path]):
     from smelt_repl.session_core import SessionStore
 
     return SessionStore(sessions_root())
+from tests.conftest_providers import *  # noqa: F401,F403

@@ -1,0 +1,41 @@
+"""Streaming LLM providers behind one small protocol (see `base.Provider`).
+
+Nothing here imports httpx at import time; the network providers load it on first use.
+"""
+
+from .base import (
+    ChatRequest,
+    Done,
+    Provider,
+    ProviderError,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    Usage,
+    UsageReport,
+)
+from .pricing import cost_usd, lookup_model
+from .registry import ResolvedModel, make_provider, model_config, resolve_model
+from .spec import BUILTIN_PROVIDERS, ModelConfig, ProviderSpec, parse_provider_spec
+
+__all__ = [
+    "BUILTIN_PROVIDERS",
+    "ChatRequest",
+    "Done",
+    "ModelConfig",
+    "Provider",
+    "ProviderError",
+    "ProviderSpec",
+    "ReasoningDelta",
+    "ResolvedModel",
+    "StreamEvent",
+    "TextDelta",
+    "Usage",
+    "UsageReport",
+    "cost_usd",
+    "lookup_model",
+    "make_provider",
+    "model_config",
+    "parse_provider_spec",
+    "resolve_model",
+]

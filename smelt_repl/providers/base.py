@@ -1,0 +1,101 @@
+"""The provider protocol: a chat request in, a stream of small events out.
+
+Every provider (OpenAI-compatible, Anthropic, offline) turns a `ChatRequest` into an
+iterator of `TextDelta` / `ReasoningDelta` / `UsageReport` / `Done` events and raises
+`ProviderError` on failure. The chat engine only ever sees these types.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Iterator, Protocol, Union
+
+
+@dataclass
+class Usage:
+    """Token counts of one model call, split the way prices are."""
+
+    input: int = 0  # non-cached input tokens
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    reasoning: int = 0  # part of `output` spent thinking
+    context_tokens: int | None = None  # whole prompt side, cached or not
+
+
+@dataclass
+class ChatRequest:
+    """One model call: the model name as the API wants it, a system prompt and messages."""
+
+    model: str
+    system: str
+    messages: list[dict]  # OpenAI chat format
+    max_tokens: int | None = None
+
+
+@dataclass
+class TextDelta:
+    """A piece of reply text, in arrival order."""
+
+    text: str
+
+
+@dataclass
+class ReasoningDelta:
+    """A piece of the model's visible reasoning ("thinking"), if the API streams it."""
+
+    text: str
+
+
+@dataclass
+class UsageReport:
+    """Token usage of the call; sent at most once, before `Done`."""
+
+    usage: Usage
+
+
+@dataclass
+class Done:
+    """The reply is complete; `stop_reason` is the API's own word ("stop", "end_turn", ...)."""
+
+    stop_reason: str | None = None
+
+
+StreamEvent = Union[TextDelta, ReasoningDelta, UsageReport, Done]
+
+
+class ProviderError(Exception):
+    """A model call failed; `str(e)` is one line naming the provider and the cause.
+
+    `retryable` says a later attempt may succeed (HTTP 429/5xx, overload);
+    `retry_after` is the server's requested wait in seconds, when it gave one.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        cause: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        self.provider = provider
+        self.cause = " ".join(cause.split())  # always one line
+        self.retryable = retryable
+        self.retry_after = retry_after
+        super().__init__(f"{provider}: {self.cause}")
+
+
+class Provider(Protocol):
+    """Anything that can stream a chat reply.
+
+    `stream` yields events as they arrive and raises `ProviderError` on failure, possibly
+    after some deltas. When `cancel` is set it stops at the next piece of data (or the
+    read timeout) and ends quietly, without `Done`.
+    """
+
+    name: str
+
+    def stream(self, request: ChatRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
+        ...

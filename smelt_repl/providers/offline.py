@@ -1,0 +1,65 @@
+"""The offline responder: the default provider, with no network and no key.
+
+It answers at once with a short fixed text that quotes the user and says how to set up a
+real provider, so every path of the program (streaming, usage, cost, sessions) works
+without a model.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Iterator
+
+from .anthropic_format import text_of
+from .base import ChatRequest, Done, StreamEvent, TextDelta, Usage, UsageReport
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_QUOTE_LIMIT = 200
+_HELP = """\
+To talk to a real model:
+- `--model openai/gpt-4o-mini` with `OPENAI_API_KEY` set
+- `--model anthropic/claude-haiku-4-5` with `ANTHROPIC_API_KEY` set
+- `--model ollama/llama3.2` for a local Ollama server
+- `--api-base URL --model NAME` for any OpenAI-compatible server
+- or `smelt.provider.register(...)` and `smelt.settings.model` in `init.lua`"""
+
+
+def count_tokens(text: str) -> int:
+    """A rough, deterministic token count: words and punctuation marks."""
+    return len(_TOKEN.findall(text))
+
+
+def reply_for(request: ChatRequest) -> str:
+    """The offline reply to `request`; the same request always gets the same text."""
+    last = next(
+        (text_of(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
+        "",
+    )
+    first_line = next((line.strip() for line in last.splitlines() if line.strip()), "")
+    if len(first_line) > _QUOTE_LIMIT:
+        first_line = first_line[: _QUOTE_LIMIT - 1] + "…"
+    heard = f"You said:\n\n> {first_line}\n\n" if first_line else "Your message was empty.\n\n"
+    return (
+        "**Offline mode.** This is smelt-repl's built-in offline responder: no model is "
+        "configured, so nothing was sent anywhere.\n\n" + heard + _HELP
+    )
+
+
+class OfflineProvider:
+    """Streams `reply_for(request)` in word-sized deltas, then a usage report."""
+
+    def __init__(self, name: str = "offline") -> None:
+        self.name = name
+
+    def stream(self, request: ChatRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
+        """Stream the offline reply; stops quietly when `cancel` is set."""
+        reply = reply_for(request)
+        for piece in re.findall(r"\S+\s*|\s+", reply):
+            if cancel.is_set():
+                return
+            yield TextDelta(piece)
+        prompt = [request.system] + [text_of(m.get("content")) for m in request.messages]
+        input_tokens = sum(count_tokens(text) for text in prompt)
+        yield UsageReport(Usage(input=input_tokens, output=count_tokens(reply), context_tokens=input_tokens))
+        yield Done("stop")

@@ -1,0 +1,116 @@
+"""Choosing a model: "provider/model" names, --api-base, and building the provider object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from typing import Mapping
+
+from .anthropic import AnthropicProvider
+from .base import Provider, ProviderError
+from .offline import OfflineProvider
+from .openai_compat import OpenAICompatibleProvider
+from .pricing import lookup_model
+from .spec import BUILTIN_PROVIDERS, ModelConfig, ProviderSpec
+
+
+@dataclass
+class ResolvedModel:
+    """A provider spec, the bare model name for its API, and what we know of the model."""
+
+    spec: ProviderSpec
+    model: str
+    config: ModelConfig
+
+    @property
+    def key(self) -> str:
+        """The "provider/model" name, as the user writes it."""
+        return f"{self.spec.name}/{self.model}"
+
+
+def resolve_model(
+    model: str | None,
+    api_base: str | None,
+    registered: dict[str, ProviderSpec],
+    default: str = "offline/offline",
+) -> ResolvedModel:
+    """Find the provider and model that a "PROVIDER/MODEL" name (and maybe --api-base) means.
+
+    The name splits on its first "/" only, so "openrouter/meta-llama/llama-3-8b" is model
+    "meta-llama/llama-3-8b" of provider "openrouter". Registered providers shadow built-in
+    ones. With `api_base`, a name with no known provider means an OpenAI-compatible server
+    (provider "openai"), and `api_base` replaces the provider's URL (its key becomes optional). A bare well-known name
+    such as "gpt-4o-mini" finds its vendor through the price table.
+    """
+    providers = {**BUILTIN_PROVIDERS, **registered}
+    known = ", ".join(sorted(providers))
+    if not model:
+        if api_base:
+            raise ValueError("--api-base needs a model name too: add --model NAME")
+        model = default
+    prefix, slash, rest = model.partition("/")
+    if slash and prefix in providers:
+        if not rest:
+            raise ValueError(f"model name missing after '{prefix}/'")
+        spec, name = providers[prefix], rest
+    elif api_base:
+        spec, name = providers["openai"], model
+    elif not slash and providers.get(model, BUILTIN_PROVIDERS["openai"]).kind == "offline":
+        spec, name = providers[model], model
+    elif not slash and (vendor := _vendor_of(model)) in providers:
+        spec, name = providers[vendor], model
+    elif slash:
+        raise ValueError(f"unknown provider '{prefix}' (known: {known})")
+    else:
+        raise ValueError(f"model '{model}' names no provider: write PROVIDER/{model} (known: {known})")
+    if api_base:
+        spec = _with_api_base(spec, api_base)
+    return ResolvedModel(spec, name, model_config(spec, name))
+
+
+def model_config(spec: ProviderSpec, model: str) -> ModelConfig:
+    """The spec's own settings for `model`, filled in from the price table."""
+    table = lookup_model(spec.name, model)
+    if table is None and spec.kind != "offline":
+        table = lookup_model(spec.kind, model)
+    merged = table or ModelConfig()
+    own = spec.models.get(model)
+    if own is not None:
+        overrides = {f.name: getattr(own, f.name) for f in fields(own) if getattr(own, f.name) is not None}
+        merged = replace(merged, **overrides)
+    return merged
+
+
+def make_provider(resolved: ResolvedModel, env: Mapping[str, str] | None = None) -> Provider:
+    """Build the provider for `resolved`, reading its API key from `env` (default: os.environ).
+
+    A missing key is an error, except when --api-base pointed the provider elsewhere: then
+    the request simply goes without one (local servers rarely want a key).
+    """
+    spec = resolved.spec
+    if spec.kind == "offline":
+        return OfflineProvider(spec.name)
+    env = os.environ if env is None else env
+    key = None
+    if spec.api_key_env:
+        key = env.get(spec.api_key_env)
+        if not key and not spec.api_key_optional:
+            raise ProviderError(spec.name, f"{spec.api_key_env} is not set")
+    if spec.kind == "anthropic":
+        return AnthropicProvider(spec, key)
+    return OpenAICompatibleProvider(spec, key)
+
+
+def _vendor_of(model: str) -> str | None:
+    for vendor in ("openai", "anthropic"):
+        if lookup_model(vendor, model) is not None:
+            return vendor
+    return None
+
+
+def _with_api_base(spec: ProviderSpec, api_base: str) -> ProviderSpec:
+    if spec.kind == "offline":
+        raise ValueError("--api-base does not apply to the offline provider")
+    if not api_base.startswith(("http://", "https://")):
+        raise ValueError(f"--api-base must be an http:// or https:// URL, got {api_base!r}")
+    return replace(spec, api_base=api_base.rstrip("/"), api_key_optional=True)
