@@ -21,6 +21,36 @@ def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
 
 
 @pytest.fixture
+def ui():
+    """A UiHost that records what the core asked of the terminal."""
+    from tests.recording_ui import RecordingUi
+
+    return RecordingUi()
+
+
+@pytest.fixture
+def app(store, tmp_path, ui):
+    """A started App on the temp store with the recording UI host (offline model)."""
+    from smelt_repl.app import App
+
+    application = App(store, cwd=str(tmp_path), ui=ui, env={})
+    application.start()
+    yield application
+    application.shutdown()
+
+
+@pytest.fixture
+def headless_app(store, tmp_path):
+    """A started App with no UI host (headless mode)."""
+    from smelt_repl.app import App
+
+    application = App(store, cwd=str(tmp_path), env={})
+    application.start()
+    yield application
+    application.shutdown()
+
+
+@pytest.fixture
 def store(xdg: dict[str, Path]):
     """A SessionStore at the XDG sessions root."""
     from smelt_repl.paths import sessions_root

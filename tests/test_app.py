@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smelt_repl.app import App
 from smelt_repl.session_core import SessionNotFound, SessionRefused
-from tests.recording_ui import RecordingUi
-
-
-@pytest.fixture
-def ui():
-    return RecordingUi()
-
-
-@pytest.fixture
-def app(store, tmp_path, ui):
-    application = App(store, cwd=str(tmp_path), ui=ui, env={})
-    application.start()
-    yield application
-    application.shutdown()
 
 
 def events_of(app, *names):

@@ -1,0 +1,158 @@
+"""Syntax highlighting of fenced code, one line at a time, with pygments loaded on first use.
+
+A line can only be lexed correctly with the lexer state left by the lines before it (a
+docstring opened three lines up). Re-lexing the whole block for every line is quadratic, so
+the highlighter lexes from an *anchor*: the most recent line whose tokens are the same whether
+lexed alone or in context, i.e. a line that starts in the lexer's root state. In ordinary code
+the anchor trails by one line; inside a long string or comment the window grows until it ends.
+While the window lexes with an error token (a quote whose closing line hasn't arrived) the
+anchor holds, so the closing line is lexed together with its opener.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+CODE_STYLE = "monokai"
+# A window this long (a huge string literal) is cut back so work per line stays bounded.
+_MAX_WINDOW = 64
+_KEEP_WINDOW = 32
+
+_lexers: dict[str, Any] = {}
+_codes: dict[Any, tuple[str, str]] = {}
+_formatter: Any = None
+
+Token = tuple[Any, str]
+
+
+def language_of(info: str) -> str:
+    """The language named by a fence info string: ``python title=x`` or ``{.python}``."""
+    words = info.strip().split()
+    return words[0].strip("{}.").lower() if words else ""
+
+
+class CodeHighlighter:
+    """Highlights the lines of one fenced block as they complete."""
+
+    def __init__(self, language: str) -> None:
+        self._lexer = _lexer_for(language)
+        self._window: list[str] = []
+
+    def line(self, code: str) -> str:
+        """ANSI text of the next code line (the code itself if it can't be highlighted)."""
+        if self._lexer is None:
+            return code
+        try:
+            return self._highlight(code)
+        except Exception:  # a lexer bug: the rest of the block stays plain
+            self._lexer = None
+            return code
+
+    def _highlight(self, code: str) -> str:
+        window = self._window
+        window.append(code)
+        tokens, clean = _lex_window(self._lexer, window)
+        if tokens is None:
+            self._window = []
+            return code
+        if len(window) > 1 and clean and _starts_fresh(self._lexer, code, tokens):
+            self._window = [code]
+        elif len(window) > _MAX_WINDOW:
+            del window[:-_KEEP_WINDOW]
+        return _paint(tokens)
+
+
+def _lexer_for(language: str) -> Any:
+    if language in _lexers:
+        return _lexers[language]
+    lexer = None
+    if language:
+        from pygments.lexers import get_lexer_by_name
+
+        try:
+            lexer = get_lexer_by_name(language, stripnl=False, ensurenl=True)
+        except Exception:  # ClassNotFound, or a lexer that fails to build: no highlighting
+            lexer = None
+    _lexers[language] = lexer
+    return lexer
+
+
+def _lex_window(lexer: Any, lines: list[str]) -> tuple[list[Token] | None, bool]:
+    """Tokens of the last of `lines` when all are lexed together (None if they don't add
+    up to the line), and whether the lexer met no error token on the way."""
+    from pygments.token import Error
+
+    target = len(lines) - 1
+    row = 0
+    clean = True
+    tokens: list[Token] = []
+    for ttype, value in lexer.get_tokens("\n".join(lines) + "\n"):
+        if ttype in Error:
+            clean = False
+        for index, part in enumerate(value.split("\n")):
+            if index:
+                row += 1
+            if row == target and part:
+                tokens.append((ttype, part))
+        if row > target:
+            break
+    if "".join(value for _, value in tokens) != lines[-1]:
+        return None, clean
+    return tokens, clean
+
+
+def _starts_fresh(lexer: Any, code: str, in_context: list[Token]) -> bool:
+    """Whether `code` lexes alone as it did in context, so later lines can start from it.
+
+    Whitespace tokens are ignored (their types vary with what precedes them); a line with
+    nothing else (a blank line inside a docstring) proves nothing and never qualifies.
+    """
+    visible = [token for token in in_context if not token[1].isspace()]
+    if not visible:
+        return False
+    alone, _ = _lex_window(lexer, [code])
+    return alone is not None and [t for t in alone if not t[1].isspace()] == visible
+
+
+def _paint(tokens: list[Token]) -> str:
+    """ANSI text of one line's tokens; neighbours of the same colour share one escape."""
+    out: list[str] = []
+    last: tuple[str, str] = ("", "")
+    for ttype, value in tokens:
+        codes = _codes_for(ttype)
+        if codes != last:
+            out.append(last[1] + codes[0])
+            last = codes
+        out.append(value)
+    out.append(last[1])
+    return "".join(out)
+
+
+def _codes_for(ttype: Any) -> tuple[str, str]:
+    """(on, off) escape codes for a token type; plain text keeps the terminal's own colour."""
+    codes = _codes.get(ttype)
+    if codes is None:
+        codes = _codes[ttype] = _format_codes(ttype)
+    return codes
+
+
+def _format_codes(ttype: Any) -> tuple[str, str]:
+    global _formatter
+    if _formatter is None:
+        from pygments.formatters import Terminal256Formatter
+
+        _formatter = Terminal256Formatter(style=CODE_STYLE)
+    from pygments.token import Error, Text
+
+    if ttype in Error:  # mostly a string or comment whose end hasn't streamed in yet
+        return "", ""
+
+    def probe(kind: Any) -> tuple[str, str]:
+        buffer = io.StringIO()
+        _formatter.format([(kind, "\x00")], buffer)
+        on, _, off = buffer.getvalue().partition("\x00")
+        return on, off
+
+    codes = probe(ttype)
+    return ("", "") if codes == probe(Text) else codes

@@ -1,0 +1,53 @@
+"""Streaming entry points: feed text deltas, get back complete rendered lines."""
+
+from __future__ import annotations
+
+from .ansi import sanitize
+from .blocks import LineRenderer
+
+
+class StreamRenderer:
+    """Renders a reply that arrives in arbitrary deltas, releasing only complete lines.
+
+    The terminal scrollback is line-oriented, so a line is rendered once its newline arrives
+    (the rest waits in a buffer). Because rendering depends only on complete lines,
+    ``"".join(feed(d) for d in deltas) + finish() == render_markdown("".join(deltas))``.
+    """
+
+    def __init__(self, width: int = 80, color: bool = True) -> None:
+        self._lines = LineRenderer(width, color)
+        self._pending: list[str] = []
+
+    def feed(self, delta: str) -> str:
+        """Add a delta; return the rendered text of every line it completed (may be empty)."""
+        if not isinstance(delta, str):
+            delta = delta.decode("utf-8", "replace") if isinstance(delta, bytes) else str(delta)
+        if "\n" not in delta:
+            if delta:
+                self._pending.append(delta)
+            return ""
+        self._pending.append(delta)
+        *lines, rest = "".join(self._pending).split("\n")
+        self._pending = [rest] if rest else []
+        return "".join(self._render(line) for line in lines)
+
+    def finish(self) -> str:
+        """Render the unterminated last line, close an open fence, and reset for reuse."""
+        rest = "".join(self._pending)
+        self._pending = []
+        out = self._render(rest) if rest else ""
+        return out + self._lines.close()
+
+    def _render(self, line: str) -> str:
+        if line.endswith("\r"):
+            line = line[:-1]
+        try:
+            return self._lines.line(line)
+        except Exception:  # never lose a reply to a rendering bug: show the line as-is
+            return sanitize(line) + "\n"
+
+
+def render_markdown(text: str, width: int = 80, color: bool = True) -> str:
+    """Render a whole message exactly as streaming it would have."""
+    renderer = StreamRenderer(width, color)
+    return renderer.feed(text) + renderer.finish()
