@@ -59,18 +59,10 @@ def _one_shot(app, message: str) -> int:  # noqa: ANN001
         model = app.resolved_model()
     except ConfigError as exc:
         return fail(str(exc))
-    wrote_any = False
-
-    def sink(text: str) -> None:
-        nonlocal wrote_any
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        wrote_any = True
-
-    result = app.send(message, sink)
-    if wrote_any and not result.reply.endswith("\n"):
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+    out = _Stdout()
+    result = app.send(message, out.write)
+    if out.wrote_any and not result.reply.endswith("\n"):
+        out.write("\n")
     print(_summary(app, model.key, result), file=sys.stderr, flush=True)
     if result.interrupted:
         print("smelt-repl: interrupted; the partial reply was saved", file=sys.stderr)
@@ -78,6 +70,28 @@ def _one_shot(app, message: str) -> int:  # noqa: ANN001
     if result.error:
         return fail(result.error)
     return EXIT_OK
+
+
+class _Stdout:
+    """Reply text to stdout as it streams; a reader that goes away (``| head``) is not an error."""
+
+    def __init__(self) -> None:
+        self.wrote_any = False
+        self._closed = False
+
+    def write(self, text: str) -> None:
+        if self._closed:
+            return
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            self.wrote_any = True
+        except BrokenPipeError:
+            self._closed = True
+            # Point stdout at /dev/null so the interpreter's final flush does not fail too.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
 
 
 def _summary(app, model_key: str, result) -> str:  # noqa: ANN001

@@ -117,3 +117,16 @@ def test_api_key_from_env_never_on_disk(xdg, provider_server):
     for path in xdg["state"].rglob("*"):
         if path.is_file():
             assert b"sk-do-not-store-me" not in path.read_bytes()
+
+
+def test_reader_closing_the_pipe_is_not_an_error(xdg, provider_server):
+    provider_server.script(text="line one\nline two\nline three\n" * 200, chunks=50)
+    proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", "-p", "long", "--api-base", provider_server.openai_base,
+                             "--model", "m"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(xdg))
+    proc.stdout.read(10)
+    proc.stdout.close()  # like `| head -c 10`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=20) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+    (session_dir,) = sessions(xdg)
+    assert messages(session_dir)[1]["content"].count("line two") == 200

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterable
 
 from smelt_repl.session_core.errors import AmbiguousSessionId, InvalidSessionId, SessionNotFound
@@ -14,7 +13,7 @@ MIN_PREFIX_LENGTH = 4
 
 def new_session_id() -> str:
     """A fresh random id: 64 lowercase hex characters."""
-    return secrets.token_hex(32)
+    return os.urandom(32).hex()
 
 
 def validate_session_id(session_id: object) -> str:

@@ -6,10 +6,7 @@ Every function that takes an id validates it before touching the disk.
 from __future__ import annotations
 
 import os
-import shutil
-import secrets
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import orjson
@@ -150,10 +147,12 @@ class SessionStore:
         lock = SessionLock(session_dir)
         lock.acquire(create=False)
         try:
-            trash = self.root / f".trash-{session_id}-{secrets.token_hex(4)}"
+            trash = self.root / f".trash-{session_id}-{os.urandom(4).hex()}"
             os.rename(session_dir, trash)
         finally:
             lock.release()
+        import shutil
+
         shutil.rmtree(trash, ignore_errors=True)
         self.catalog.note_change(session_id)
 
@@ -176,6 +175,8 @@ class SessionStore:
             return {}
         chunk = max(1, -(-len(ids) // TEXT_WORKERS))
         batches = [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
+        from concurrent.futures import ThreadPoolExecutor  # only searches pay for the import
+
         out: dict[str, str] = {}
         with ThreadPoolExecutor(max_workers=min(TEXT_WORKERS, len(batches))) as pool:
             for result in pool.map(self._text_batch, batches):
