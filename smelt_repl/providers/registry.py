@@ -6,10 +6,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from typing import Mapping
 
-from .anthropic import AnthropicProvider
 from .base import Provider, ProviderError
-from .offline import OfflineProvider
-from .openai_compat import OpenAICompatibleProvider
 from .pricing import lookup_model
 from .spec import BUILTIN_PROVIDERS, ModelConfig, ProviderSpec
 
@@ -89,6 +86,8 @@ def make_provider(resolved: ResolvedModel, env: Mapping[str, str] | None = None)
     """
     spec = resolved.spec
     if spec.kind == "offline":
+        from .offline import OfflineProvider
+
         return OfflineProvider(spec.name)
     env = os.environ if env is None else env
     key = None
@@ -96,8 +95,13 @@ def make_provider(resolved: ResolvedModel, env: Mapping[str, str] | None = None)
         key = env.get(spec.api_key_env)
         if not key and not spec.api_key_optional:
             raise ProviderError(spec.name, f"{spec.api_key_env} is not set")
+    # Provider modules load on first use: a run pays only for the protocol it speaks.
     if spec.kind == "anthropic":
+        from .anthropic import AnthropicProvider
+
         return AnthropicProvider(spec, key)
+    from .openai_compat import OpenAICompatibleProvider
+
     return OpenAICompatibleProvider(spec, key)
 
 
