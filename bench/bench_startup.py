@@ -1,0 +1,169 @@
+"""Shell benchmarks: start-up to the first drawn prompt, and streamed-reply throughput.
+
+Run: ``python bench/bench_startup.py``
+
+1. Start-up: ``python -m smelt_repl`` is spawned on a pseudo-terminal (answering the
+   cursor-position requests prompt_toolkit sends) and timed until the status line's first
+   bytes arrive; compared with a bare ``python -c "import prompt_toolkit"`` process.
+   Median of 10 runs each; target ratio <= 1.5.
+2. Throughput: a ~10,000-token markdown reply streamed in ~4-character deltas through the
+   shell's real output path (turn runner → StreamRenderer → Scrollback → run_in_terminal
+   of a running Application) to a null terminal; tokens/s.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import report  # noqa: E402
+
+RUNS = 10
+PROMPT_MARK = b"INSERT"  # the status line's mode, drawn with the first prompt
+CPR_REQUEST, CPR_ANSWER = b"\x1b[6n", b"\x1b[1;1R"
+
+
+def spawn_until_prompt(env: dict[str, str], cwd: str) -> float:
+    """Seconds from spawning the REPL on a pty to the first drawn prompt (then it is closed)."""
+    master, slave = pty.openpty()
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "smelt_repl"], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, cwd=cwd, close_fds=True, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    elapsed = None
+    try:
+        deadline = start + 10
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.01)
+            if not ready:
+                continue
+            chunk = os.read(master, 65536)
+            if CPR_REQUEST in chunk:
+                os.write(master, CPR_ANSWER)
+            seen += chunk
+            if PROMPT_MARK in seen:
+                elapsed = time.perf_counter() - start
+                break
+        if elapsed is None:
+            raise RuntimeError(f"no prompt within 10 s; output: {seen[-500:]!r}")
+        os.write(master, b"\x04")  # Ctrl-D on the empty prompt
+        _drain_until_exit(master, proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return elapsed
+
+
+def _drain_until_exit(master: int, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 5
+    while proc.poll() is None and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.02)
+        if ready:
+            try:
+                os.read(master, 65536)
+            except OSError:
+                break
+    proc.wait(timeout=5)
+
+
+def bare_import() -> float:
+    """Seconds for a whole ``python -c "import prompt_toolkit"`` process."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import prompt_toolkit"], check=True)
+    return time.perf_counter() - start
+
+
+def startup() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, TERM="xterm-256color", SMELT_MODEL="offline/offline")
+        for name in ("STATE", "CONFIG", "DATA", "CACHE"):
+            env[f"XDG_{name}_HOME"] = os.path.join(tmp, name.lower())
+        spawn_until_prompt(env, tmp)  # warm the file cache and bytecode
+        bare_import()
+        repl = statistics.median(spawn_until_prompt(env, tmp) for _ in range(RUNS)) * 1000
+        bare = statistics.median(bare_import() for _ in range(RUNS)) * 1000
+    report("start-up to first prompt (median of 10)", repl, "ms")
+    report('python -c "import prompt_toolkit" (median of 10)', bare, "ms")
+    report("start-up ratio", repl / bare, "x", target="<= 1.5", ok=repl / bare <= 1.5)
+
+
+class _StreamingApp:
+    """Stands in for App in the turn runner: streams a fixed reply into the sink."""
+
+    def __init__(self, deltas: list[str]) -> None:
+        self.deltas = deltas
+
+    def send(self, content: object, sink) -> object:  # noqa: ANN001
+        from smelt_repl.engine import TurnResult
+
+        for delta in self.deltas:
+            sink(delta)
+        return TurnResult(reply="".join(self.deltas))
+
+    def cancel_turn(self) -> None:
+        pass
+
+
+def throughput() -> None:
+    from bench_render import CHARS_PER_TOKEN, DELTA_CHARS, build_reply
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from smelt_repl.shell import Shell
+    from smelt_repl.turns import TurnRunner
+
+    reply = build_reply()
+    deltas = [reply[i : i + DELTA_CHARS] for i in range(0, len(reply), DELTA_CHARS)]
+    tokens = len(reply) / CHARS_PER_TOKEN
+    written = [0]
+
+    def null_terminal(text: str) -> None:
+        written[0] += len(text)
+
+    with create_pipe_input() as pipe:
+        shell = Shell(input=pipe, output=DummyOutput(), write=null_terminal, color=True)
+        runner = TurnRunner(_StreamingApp(deltas), shell.scrollback, lambda: 100, True, lambda: None)  # type: ignore[arg-type]
+        thread = threading.Thread(target=shell.application.run,
+                                  kwargs={"pre_run": shell.scrollback.attach, "handle_sigint": False})
+        thread.start()
+        while not shell.scrollback.attached:
+            time.sleep(0.005)
+        samples = []
+        for _ in range(3):
+            start = time.perf_counter()
+            runner.start("bench")
+            runner.join()
+            while shell.scrollback.has_pending:
+                time.sleep(0.001)
+            samples.append(time.perf_counter() - start)
+        shell.application.loop.call_soon_threadsafe(shell.application.exit)  # type: ignore[union-attr]
+        thread.join()
+        shell.scrollback.detach()
+    seconds = statistics.median(samples)
+    report(f"streamed reply through the scrollback ({tokens:,.0f} tokens)", seconds * 1000, "ms")
+    report("streaming throughput", tokens / seconds, "tok/s", target=">= 2,000 (fast model speed x 10)",
+           ok=tokens / seconds >= 2000)
+    assert written[0] > len(reply) / 2, "nothing reached the terminal"
+
+
+def main() -> None:
+    startup()
+    throughput()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The shell's named actions: what a key does, as operations on the prompt, turns and app.
+
+Key bindings (``keybindings.py``) call these and nothing else; the actions call the core
+(``App``, through commands and the turn runner), whose events and output come back to the
+screen through the shell.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from smelt_repl import command_ops
+
+if TYPE_CHECKING:
+    from smelt_repl.shell import Shell
+
+ESC_ESC_WINDOW = 0.6  # seconds between the two Escapes of "Esc Esc"
+
+
+class Actions:
+    """Operations bound to keys."""
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self._last_normal_escape = 0.0
+
+    def submit(self) -> None:
+        """Enter: run a ``:command`` or send the message (the prompt empties either way)."""
+        shell, buffer = self.shell, self.shell.buffer
+        text = buffer.text
+        if not text.strip():
+            return
+        if text.lstrip().startswith(":"):
+            buffer.reset(append_to_history=True)
+            shell.run_command(text)
+            return
+        if shell.runner.busy:
+            shell.hint("a reply is still streaming: Ctrl-C cancels it")
+            return
+        buffer.reset(append_to_history=True)
+        shell.enter_vim_insert()
+        shell.send_message(text)
+
+    def newline(self) -> None:
+        """Alt-Enter / Ctrl-J: a line break in the message."""
+        self.shell.buffer.newline(copy_margin=False)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: close the picker, else cancel the reply, else clear the prompt, else exit."""
+        shell = self.shell
+        if shell.picker.active:
+            shell.picker.close()
+        elif shell.runner.busy:
+            shell.runner.cancel()
+        elif shell.buffer.text:
+            shell.buffer.reset()
+        else:
+            shell.quit()
+
+    def start_command(self) -> None:
+        """``:`` in normal mode on an empty prompt: begin a meta-command, as in Vim."""
+        self.shell.buffer.insert_text(":")
+        self.shell.enter_vim_insert()
+
+    def end_of_input(self) -> None:
+        """Ctrl-D on an empty prompt: leave (cancelling a reply in flight)."""
+        self.shell.runner.cancel()
+        self.shell.quit()
+
+    def escape_in_normal_mode(self) -> None:
+        """Escape in normal mode on an empty prompt; the second within a moment opens the rewind picker."""
+        now = time.monotonic()
+        if now - self._last_normal_escape <= ESC_ESC_WINDOW:
+            self._last_normal_escape = 0.0
+            self.open_rewind_picker()
+        else:
+            self._last_normal_escape = now
+
+    def open_rewind_picker(self) -> None:
+        """Show the turns of the conversation to rewind to."""
+        command_ops.open_rewind_picker(self.shell)

@@ -1,0 +1,81 @@
+"""How chat items look in the scrollback: echoed user messages, replies, markers, errors.
+
+Every function returns finished text (ANSI-styled when ``color``), ending in a newline, so
+the live path (streaming) and the replay path (load, rewind) print identical screens.
+"""
+
+from __future__ import annotations
+
+from smelt_repl.render.ansi import sanitize
+
+USER_MARK = "›"
+CANCELLED_MARK = "[cancelled]"
+_RESET = "\x1b[0m"
+
+
+def _style(code: str, text: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}{_RESET}" if color else text
+
+
+def user_echo(text: str, color: bool) -> str:
+    """The user's message as sent: ``› first line`` then indented continuation lines."""
+    lines = sanitize_lines(text)
+    mark = _style("1;36", USER_MARK, color)
+    first, *rest = lines or [""]
+    out = [f"{mark} {_style('1', first, color) if first else ''}"]
+    out += [f"  {_style('1', line, color) if line else ''}" for line in rest]
+    return "\n".join(out) + "\n"
+
+
+def sanitize_lines(text: str) -> list[str]:
+    """Split text into lines with control characters made harmless."""
+    return [sanitize(line.rstrip("\r")) for line in text.split("\n")]
+
+
+def error_line(text: str, color: bool) -> str:
+    """One red line (newlines in ``text`` are folded into spaces)."""
+    return _style("31", sanitize(" ".join(text.split())), color) + "\n"
+
+
+def dim_line(text: str, color: bool) -> str:
+    """One dim line, e.g. the ``[cancelled]`` marker."""
+    return _style("2", sanitize(text), color) + "\n"
+
+
+def plain(text: str) -> str:
+    """Plain text (Lua output, notices), control characters made harmless, newline-ended."""
+    body = "\n".join(sanitize_lines(text))
+    return body if body.endswith("\n") else body + "\n"
+
+
+def separator(width: int, color: bool, label: str = "") -> str:
+    """A dim rule across the screen, with an optional label: ``── session ab12cd34 ───``."""
+    head = f"── {label} " if label else ""
+    return dim_line(head + "─" * max(0, min(width, 100) - len(head)), color)
+
+
+def reply_trailer(record: dict, color: bool) -> str:
+    """What follows a reply: the cancelled marker and/or its error line, then a blank line."""
+    out = dim_line(CANCELLED_MARK, color) if record.get("cancelled") else ""
+    if record.get("error"):
+        out += error_line(str(record["error"]), color)
+    return out + "\n"
+
+
+def replay(messages: list[dict], width: int, color: bool) -> str:
+    """The whole conversation as the live path would have printed it."""
+    from smelt_repl.render import render_markdown
+    from smelt_repl.session_core.content import message_text
+
+    out: list[str] = []
+    for record in messages:
+        role = record.get("role")
+        text = message_text(record.get("content"))
+        if role == "user":
+            out.append(user_echo(text, color))
+        elif role == "assistant":
+            out.append(render_markdown(text, width, color) + reply_trailer(record, color))
+        elif role != "system":
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            out.append(dim_line(f"[{role}] {first[:100]}", color))
+    return "".join(out)

@@ -1,0 +1,77 @@
+"""Keys → named actions. Behaviour lives in ``actions.py``, ``pickers.py`` and Lua handlers.
+
+prompt_toolkit's own vi and emacs bindings provide the editing (motions, operators, history);
+these add the REPL's keys on top and win over the defaults where they overlap (Enter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prompt_toolkit.filters import (
+    Filter,
+    FilterOrBool,
+    emacs_insert_mode,
+    vi_insert_mode,
+    vi_navigation_mode,
+)
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+from smelt_repl.actions import Actions
+from smelt_repl.pickers import Picker
+
+def shell_bindings(actions: Actions, input_focused: Filter, input_empty: Filter) -> KeyBindings:
+    """The REPL's keys on the prompt."""
+    kb = KeyBindings()
+    typing = (vi_insert_mode | emacs_insert_mode) & input_focused
+
+    def bind(*keys: str, filter: FilterOrBool = input_focused) -> Callable:  # noqa: A002
+        def register(action: Callable[[], None]) -> None:
+            kb.add(*keys, filter=filter)(lambda event: action())
+        return register
+
+    bind("enter")(actions.submit)
+    bind("escape", "enter", filter=typing)(actions.newline)
+    bind("c-j", filter=typing)(actions.newline)
+    bind("c-c", filter=True)(actions.interrupt)
+    bind("c-d", filter=input_focused & input_empty)(actions.end_of_input)
+    bind("escape", filter=vi_navigation_mode & input_focused & input_empty)(actions.escape_in_normal_mode)
+    bind(":", filter=vi_navigation_mode & input_focused & input_empty)(actions.start_command)
+    return kb
+
+
+def picker_bindings(picker: Picker) -> KeyBindings:
+    """Keys of an open picker (bound to its window, so they win while it has the focus)."""
+    kb = KeyBindings()
+    moves = {
+        ("up",): -1, ("k",): -1, ("c-p",): -1, ("s-tab",): -1, ("pageup",): -Picker.VISIBLE_ROWS,
+        ("down",): 1, ("j",): 1, ("c-n",): 1, ("tab",): 1, ("pagedown",): Picker.VISIBLE_ROWS,
+    }
+    for keys, delta in moves.items():
+        kb.add(*keys)(lambda event, delta=delta: picker.move(delta))
+    for keys, index in ((("home",), 0), (("g",), 0), (("end",), -1), (("G",), -1)):
+        kb.add(*keys)(lambda event, index=index: picker.move_to(index))
+    kb.add("enter")(lambda event: picker.pick())
+    for keys in (("escape",), ("c-c",), ("q",)):
+        kb.add(*keys, eager=True)(lambda event: picker.close())
+    return kb
+
+
+def user_mode_filter(mode: str) -> Filter:
+    """Where a Lua keymap of ``mode`` applies: "n" = vi normal mode, "i" = vi insert mode
+    (and emacs mode, which is always inserting)."""
+    if mode == "n":
+        return vi_navigation_mode
+    if mode == "i":
+        return vi_insert_mode | emacs_insert_mode
+    raise ValueError(f'keymap mode must be "n" or "i", not {mode!r}')
+
+
+def bind_user_keys(kb: KeyBindings, mode: str, keys: tuple[str, ...], action: Callable[[], None],
+                   input_focused: Filter) -> Callable[[KeyPressEvent], None]:
+    """Bind a Lua keymap; returns the handler (pass it to ``kb.remove`` to unbind)."""
+    def handler(event: KeyPressEvent) -> None:
+        action()
+
+    kb.add(*keys, filter=user_mode_filter(mode) & input_focused)(handler)
+    return handler

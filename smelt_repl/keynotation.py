@@ -1,0 +1,72 @@
+"""Vim key notation (``"gr"``, ``"<C-r>"``, ``"<leader>x"``) to prompt_toolkit key names.
+
+Supported: plain characters (one key each), ``<C-x>`` (control), ``<M-x>``/``<A-x>``
+(meta = Escape then the key), ``<S-Tab>``, named keys (``<Esc> <CR> <Enter> <Return> <Tab>
+<Space> <BS> <Del> <Up> <Down> <Left> <Right> <Home> <End> <PageUp> <PageDown> <Insert>
+<F1>``…``<F12>`` ``<lt> <Bar> <Bslash>``) and ``<leader>`` (the ``leader`` argument).
+Names inside ``<>`` are case-insensitive, as in Vim.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NAMED = {
+    "esc": "escape", "escape": "escape",
+    "cr": "enter", "enter": "enter", "return": "enter",
+    "nl": "c-j",
+    "tab": "tab", "s-tab": "s-tab",
+    "space": " ", "lt": "<", "bar": "|", "bslash": "\\",
+    "bs": "backspace", "backspace": "backspace",
+    "del": "delete", "delete": "delete", "insert": "insert",
+    "up": "up", "down": "down", "left": "left", "right": "right",
+    "home": "home", "end": "end", "pageup": "pageup", "pagedown": "pagedown",
+    **{f"f{n}": f"f{n}" for n in range(1, 13)},
+}
+_TOKEN = re.compile(r"<([^<>\s]+)>|(.)", re.DOTALL)
+
+
+class KeyNotationError(ValueError):
+    """The key string cannot be understood."""
+
+
+def parse_keys(notation: str, leader: str = "\\") -> tuple[str, ...]:
+    """The prompt_toolkit key sequence for ``notation``; raises KeyNotationError."""
+    if not notation:
+        raise KeyNotationError("empty key sequence")
+    keys: list[str] = []
+    for match in _TOKEN.finditer(notation):
+        name, char = match.groups()
+        if char is not None:
+            keys.append(char)
+        elif name.lower() == "leader":
+            keys.extend(parse_keys(leader))
+        else:
+            keys.extend(_bracketed(name, notation))
+    return tuple(keys)
+
+
+def _bracketed(name: str, notation: str) -> list[str]:
+    lower = name.lower()
+    if lower in _NAMED:
+        return [_NAMED[lower]]
+    modifier, _, rest = lower.partition("-")
+    if not rest or modifier not in ("c", "m", "a"):
+        raise KeyNotationError(f"unknown key <{name}> in {notation!r}")
+    base = name[2:]  # the key after "C-": keep its case for meta keys
+    if modifier == "c":
+        return [_control(base.lower(), notation)]
+    inner = _NAMED.get(base.lower(), base if len(base) == 1 else None)
+    if inner is None:
+        raise KeyNotationError(f"unknown key <{name}> in {notation!r}")
+    return ["escape", inner]
+
+
+def _control(base: str, notation: str) -> str:
+    if len(base) == 1 and (base.isalpha() or base in "@\\]^_"):
+        return f"c-{base}"
+    if base in ("space",):
+        return "c-@"
+    if base in ("left", "right", "up", "down", "home", "end", "delete"):
+        return f"c-{base}"
+    raise KeyNotationError(f"unknown key <C-{base}> in {notation!r}")

@@ -1,0 +1,87 @@
+"""Printing into the terminal scrollback above the prompt, from any thread, in order.
+
+While the prompt_toolkit application runs, text is queued and drained on the UI loop inside
+``run_in_terminal`` (the prompt is erased, the text written, the prompt redrawn), so a
+worker thread never touches the terminal. Writes that arrive close together are drained
+in one go, which keeps a fast stream from redrawing the prompt for every line. Before the
+application starts and after it ends, text is written straight through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+Writer = Callable[[str], None]
+
+
+class Scrollback:
+    """An ordered, thread-safe printer bound to one writer (the terminal, or a test list)."""
+
+    def __init__(self, write: Writer) -> None:
+        self._write = write
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+        self._scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+
+    @property
+    def attached(self) -> bool:
+        """True while output is routed through the running application."""
+        return self._loop is not None
+
+    @property
+    def has_pending(self) -> bool:
+        """True while queued text waits to be printed."""
+        return bool(self._pending)
+
+    def attach(self) -> None:
+        """Route output through the application whose event loop is running now."""
+        with self._lock:
+            self._loop = asyncio.get_running_loop()
+            self._loop_thread = threading.get_ident()
+
+    def detach(self) -> None:
+        """Write out whatever is queued and go back to writing straight through."""
+        with self._lock:
+            self._loop = self._loop_thread = None
+            self._scheduled = False
+            rest, self._pending = "".join(self._pending), []
+            if rest:
+                self._write(rest)
+
+    def write(self, text: str) -> None:
+        """Print ``text`` (normally complete lines) above the prompt; safe from any thread."""
+        if not text:
+            return
+        with self._lock:
+            if self._loop is None:
+                self._write(text)
+                return
+            self._pending.append(text)
+            if self._scheduled:
+                return
+            self._scheduled = True
+            loop, on_loop = self._loop, self._loop_thread == threading.get_ident()
+        try:
+            if on_loop:
+                loop.call_soon(self._kick)
+            else:
+                loop.call_soon_threadsafe(self._kick)
+        except RuntimeError:  # the loop closed under us: write through instead
+            self.detach()
+
+    def _kick(self) -> None:
+        from prompt_toolkit.application import run_in_terminal
+
+        run_in_terminal(self._drain, in_executor=False)
+
+    def _drain(self) -> Any:
+        with self._lock:
+            text, self._pending = "".join(self._pending), []
+            self._scheduled = False
+        if text:
+            self._write(text)

@@ -1,0 +1,374 @@
+"""The interactive shell: the one UI host (``UiHost``), built on a non-full-screen
+prompt_toolkit application.
+
+Threads: the prompt_toolkit event loop (the UI thread) reads keys and runs actions,
+meta-commands and Lua; a turn (``App.send``, blocking) runs on a worker thread
+(``turns.TurnRunner``). Anything printed goes through ``Scrollback``, which marshals it to
+the UI loop and prints it above the prompt, so the prompt stays usable while a reply streams.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.document import Document
+from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.filters import Condition, has_focus
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+from prompt_toolkit.key_binding.vi_state import InputMode
+from prompt_toolkit.output import Output
+
+from smelt_repl import commands, display
+from smelt_repl.actions import Actions
+from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings, user_mode_filter
+from smelt_repl.keynotation import parse_keys
+from smelt_repl.layout import STYLE, build_layout
+from smelt_repl.pickers import Choice, Picker
+from smelt_repl.scrollback import Scrollback, Writer
+from smelt_repl.terminal_sigint import sigint_from_terminal
+from smelt_repl.status import StatusFacts, mode_label, spinner_frame, status_fragments, status_text
+from smelt_repl.turns import CANCELLING, STREAMING, WAITING, TurnRunner
+
+if TYPE_CHECKING:
+    from smelt_repl.app import App
+
+ESCAPE_DELAY = 0.05  # ttimeoutlen: how long a lone Escape byte waits for the rest of a sequence
+HINT_SECONDS = 4.0
+
+
+class _ShellApplication(Application[None]):
+    """An Application whose key-sequence timeout is short in vi insert mode, so Escape
+    leaves insert mode at once although Alt-Enter (Escape, Enter) makes it a prefix, and
+    Vim-like elsewhere, so ``gg`` or ``dd`` typed at human speed still work."""
+
+    @property
+    def timeoutlen(self) -> float | None:  # type: ignore[override]
+        if self.editing_mode == EditingMode.VI and self.vi_state.input_mode == InputMode.INSERT:
+            return ESCAPE_DELAY
+        return self._timeoutlen
+
+    @timeoutlen.setter
+    def timeoutlen(self, value: float | None) -> None:
+        self._timeoutlen = value
+
+
+class Shell:
+    """The terminal UI: prompt, status line, pickers, scrollback output; implements UiHost."""
+
+    def __init__(self, *, input: Input | None = None, output: Output | None = None,  # noqa: A002
+                 write: Writer | None = None, color: bool | None = None) -> None:
+        self.app: App = None  # type: ignore[assignment]  # set by connect()
+        self.host: Any = None
+        self.buffer = Buffer(multiline=True, history=InMemoryHistory(),
+                             completer=commands.CommandCompleter(self),
+                             complete_while_typing=Condition(lambda: self.buffer.text.startswith(":")))
+        self.picker = Picker(on_open=self._focus_picker, on_close=self._focus_input)
+        self.actions = Actions(self)
+        self.user_keys = KeyBindings()
+        self._user_handlers: dict[tuple[str, tuple[str, ...]], Callable] = {}
+        self._user_keymaps: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {}
+        self._hint: tuple[str, float] = ("", 0.0)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        input_focused = has_focus(self.buffer)
+        self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), self._status)
+        self.application = _ShellApplication(
+            layout=self.screen.layout, style=STYLE, editing_mode=EditingMode.VI, full_screen=False,
+            key_bindings=merge_key_bindings([
+                shell_bindings(self.actions, input_focused, Condition(lambda: not self.buffer.text)),
+                self.user_keys,
+            ]),
+            erase_when_done=True, input=input, output=output, before_render=self._sync_editing_mode)
+        self.application.ttimeoutlen = ESCAPE_DELAY
+        self.terminal = self.application.output
+        self.color = _wants_color(self.terminal) if color is None else color
+        self.scrollback = Scrollback(write or self._write_terminal)
+        self.runner: TurnRunner = None  # type: ignore[assignment]  # set by connect()
+
+    # -- wiring and running --------------------------------------------------------------
+
+    def connect(self, app: App, host: Any) -> None:
+        """Attach the core and the Lua host (the App is built with this shell as its UI)."""
+        self.app, self.host = app, host
+        self.runner = TurnRunner(app, self.scrollback, self.width, self.color, self.application.invalidate)
+        self.buffer.history = project_history(app.cwd)
+
+    def run(self) -> None:
+        """Run the prompt until the user leaves; output is written straight through after."""
+        try:
+            # Ctrl-C is a key in raw mode. prompt_toolkit's SIGINT handler stays off: a Ctrl-C
+            # that stopped Lua code (see sigint.py) would otherwise come back as a key later.
+            self.application.run(pre_run=self._attach, handle_sigint=False)
+        finally:
+            self._loop = None
+            self.scrollback.detach()
+
+    def _attach(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.scrollback.attach()
+        self._sync_editing_mode()
+
+    def width(self) -> int:
+        """Columns available for rendered replies."""
+        try:
+            return max(20, self.terminal.get_size().columns)
+        except Exception:
+            return 80
+
+    # -- UiHost --------------------------------------------------------------------------
+
+    def set_prompt_text(self, text: str) -> None:
+        """Replace the prompt's text, cursor at its end."""
+        self._on_ui(lambda: setattr(self.buffer, "document", Document(text, len(text))))
+
+    def enter_vim_insert(self) -> None:
+        """Leave the prompt in vim insert mode (no-op with emacs bindings)."""
+        self._on_ui(lambda: setattr(self.application.vi_state, "input_mode", InputMode.INSERT))
+
+    def output(self, text: str) -> None:
+        """Print plain text into the scrollback above the prompt."""
+        self.scrollback.write(display.plain(text))
+
+    def error(self, text: str) -> None:
+        """Print one red error line into the scrollback."""
+        self.scrollback.write(display.error_line(text, self.color))
+
+    def show_session(self, messages: list[dict]) -> None:
+        """Reset the prompt, vim mode and picker, then replay ``messages`` under a separator."""
+        def reset() -> None:
+            self.picker.close()
+            self.buffer.reset()
+            self.application.vi_state.input_mode = InputMode.INSERT
+        self._on_ui(reset)
+        label = f"session {self.app.session.id[:8]}" if self.app is not None else ""
+        width = self.width()
+        self.scrollback.write(display.separator(width, self.color, label)
+                              + display.replay(messages, width, self.color))
+
+    def cancel_turn(self) -> None:
+        """Cancel the turn in flight, if any; returns once it has stopped."""
+        if self.runner is not None:
+            self.runner.cancel()
+        if self.app is not None:
+            self.app.cancel_turn()
+
+    def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
+        """Bind vim-notation ``keys`` in mode "n"/"i" to ``action``; rebinding replaces."""
+        user_mode_filter(mode)  # validates the mode
+        leader = str((self.app.settings if self.app is not None else {}).get("leader") or "\\")
+        parsed = parse_keys(keys, leader)
+        if not callable(action):
+            raise ValueError("keymap action must be a function")
+        old = self._user_handlers.pop((mode, parsed), None)
+        if old is not None:
+            self.user_keys.remove(old)
+        self._user_handlers[(mode, parsed)] = bind_user_keys(
+            self.user_keys, mode, parsed, lambda: self._run_user_action(action, keys),
+            has_focus(self.buffer))
+        self._user_keymaps[(mode, parsed)] = (keys, desc or "")
+
+    def user_keymaps(self) -> list[tuple[str, str, str]]:
+        """Lua keymaps as ``(mode, keys, description)``, for ``:help``."""
+        return [(mode, keys, desc) for (mode, _), (keys, desc) in self._user_keymaps.items()]
+
+    # -- what commands and actions use ----------------------------------------------------
+
+    def print(self, text: str) -> None:
+        """Print plain text above the prompt."""
+        self.output(text)
+
+    def print_error(self, text: str) -> None:
+        """Print one red line above the prompt."""
+        self.error(text)
+
+    def open_picker(self, title: str, choices: list[Choice], on_pick: Callable[[Any], None],
+                    index: int = 0) -> None:
+        """Show a selection list under the prompt."""
+        self.picker.open(title, choices, on_pick, index)
+
+    def set_vim(self, enabled: bool) -> None:
+        """Switch between vi and emacs key bindings (``:set vim`` / ``:set novim``)."""
+        self.app.settings["vim"] = bool(enabled)
+        self._sync_editing_mode()
+
+    def quit(self) -> None:
+        """Leave the prompt; ``run_interactive`` shuts the app down."""
+        if self.application.is_running and not self.application.future.done():
+            self.application.exit()
+
+    def hint(self, text: str) -> None:
+        """Show a short message in the status line for a few seconds."""
+        self._hint = (text, time.monotonic())
+        self.application.invalidate()
+        if self._loop is not None:
+            self._loop.call_later(HINT_SECONDS + 0.05, self.application.invalidate)
+
+    def run_command(self, line: str) -> None:
+        """Run a ``:command`` line (Ctrl-C can stop Lua code it runs)."""
+        with self._lua_interruptible():
+            commands.run(self, line)
+
+    def send_message(self, text: str) -> None:
+        """Send ``text`` as a chat turn and animate the spinner until the first token."""
+        if self.runner.start(text) and self.application.is_running:
+            self.application.create_background_task(self._spin())
+
+    def status_text(self) -> str:
+        """The status line as plain text."""
+        return status_text(self.status_facts())
+
+    def status_facts(self) -> StatusFacts:
+        """What the status line shows now."""
+        from smelt_repl.app import ConfigError
+
+        app = self.app
+        try:
+            model = app.resolved_model()
+            model_key, window = model.key, model.config.context_window
+        except ConfigError:
+            model_key, window = "(bad model)", None
+        session = app.session
+        return StatusFacts(model_key, mode_label(self.application), session.context_tokens(), window,
+                           session.cost(), self._activity())
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _activity(self) -> str:
+        phase = self.runner.phase if self.runner is not None else None
+        if phase == WAITING:
+            return f"{spinner_frame(int(time.monotonic() * 10))} waiting"
+        if phase == STREAMING:
+            return "streaming · Ctrl-C cancels"
+        if phase == CANCELLING:
+            return "cancelling"
+        text, at = self._hint
+        return text if text and time.monotonic() - at < HINT_SECONDS else ""
+
+    def _status(self) -> StyleAndTextTuples:
+        if self.app is None:
+            return []
+        return status_fragments(self.status_facts())  # type: ignore[return-value]
+
+    async def _spin(self) -> None:
+        while self.runner.phase == WAITING:
+            self.application.invalidate()
+            await asyncio.sleep(0.1)
+        self.application.invalidate()
+
+    def _run_user_action(self, action: Callable[[], object], keys: str) -> None:
+        with self._lua_interruptible():
+            try:
+                action()
+            except Exception as exc:  # the Lua host reports its own errors; this is a backstop
+                self.error(f"keymap {keys} failed: {exc}")
+
+    def _lua_interruptible(self) -> AbstractContextManager[None]:
+        try:
+            fd = self.application.input.fileno() if self.application.is_running else None
+        except Exception:
+            fd = None
+        return sigint_from_terminal(fd, lambda: self.error("interrupted"))
+
+    def _sync_editing_mode(self, _app: object = None) -> None:
+        if self.app is None:
+            return
+        wanted = EditingMode.VI if self.app.settings.get("vim", True) else EditingMode.EMACS
+        if self.application.editing_mode != wanted:
+            self.application.editing_mode = wanted
+            self.application.vi_state.input_mode = InputMode.INSERT
+
+    def _focus_picker(self) -> None:
+        self.application.layout.focus(self.screen.picker_window)
+        self.application.invalidate()
+
+    def _focus_input(self) -> None:
+        self.application.layout.focus(self.screen.input_window)
+        self.application.invalidate()
+
+    def _on_ui(self, operation: Callable[[], None]) -> None:
+        """Run ``operation`` on the UI thread (now, if this is it)."""
+        loop = self._loop
+        if loop is None or _running_loop() is loop:
+            operation()
+        else:
+            loop.call_soon_threadsafe(operation)
+
+    def _write_terminal(self, text: str) -> None:
+        self.terminal.write_raw(text)
+        self.terminal.flush()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _wants_color(output: Output) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return output.fileno() is not None and os.isatty(output.fileno()) and os.environ.get("TERM") != "dumb"
+    except Exception:
+        return False
+
+
+def project_history(cwd: str) -> History:
+    """The input history of the project in ``cwd`` (a file under the XDG state dir)."""
+    from smelt_repl.paths import state_dir
+
+    directory = state_dir() / "history"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return InMemoryHistory()
+    digest = hashlib.sha256(os.path.abspath(cwd).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return FileHistory(str(directory / digest))
+
+
+def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
+    """The interactive REPL: start the app on ``session_id`` (or a new session), run the
+    prompt until the user leaves, shut down; returns the exit code."""
+    from smelt_repl.app import App, ConfigError
+    from smelt_repl.applog import setup_app_log
+    from smelt_repl.lua_host import LuaHost
+    from smelt_repl.paths import config_dir, sessions_root
+    from smelt_repl.session_core import SessionError, SessionStore
+
+    setup_app_log()
+    shell = Shell()
+    app = App(SessionStore(sessions_root()), cwd=os.getcwd(), ui=shell, model_flag=args.model,
+              api_base=args.api_base)
+    host = LuaHost(app)
+    shell.connect(app, host)
+    try:
+        host.load_config(config_dir())
+        app.start(session_id)
+    except (SessionError, ConfigError) as exc:
+        print(f"smelt-repl: {exc}", file=sys.stderr)
+        app.session.close()
+        return 1
+    if session_id is not None:
+        shell.show_session(app.session.messages)
+    try:
+        shell.run()
+    finally:
+        shell.runner.cancel()
+        app.shutdown()
+        shell.runner.join(5)
+    if app.session.persisted:
+        print(f"resume with: smelt-repl --resume {app.session.id[:8]}")
+    return 0
