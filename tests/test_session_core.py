@@ -322,3 +322,74 @@ def test_file_and_dir_modes(store):
     for path in [store.root, *store.root.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+def test_hand_edited_transcript_is_relisted_without_a_marker(store):
+    a = store.new_session("/a")
+    chat(a, ("original subtitle", "x"))
+    sid = a.id
+    a.close()
+    assert store.list()[0]["subtitle"] == "original subtitle"
+    path = store.root / sid / "transcript.jsonl"
+    with open(path, "ab") as fh:  # an edit no smelt-repl process announced
+        fh.write(b'{"type":"title","title":"RENAMED","ts_ms":1}\n')
+    (store.root / sid / "meta.json").unlink()
+    assert SessionStore(store.root).list()[0]["title"] == "RENAMED"
+
+
+def test_catalog_with_malformed_rows_is_repaired(store):
+    a = store.new_session("/a")
+    chat(a, ("alpha", "x"))
+    store.list()
+    catalog = store.root / ".catalog.json"
+    data = orjson.loads(catalog.read_bytes())
+    data["rows"][a.id] = "garbage"
+    data["rows"]["f" * 64] = {"id": "something else"}
+    catalog.write_bytes(orjson.dumps(data))
+    rows = SessionStore(store.root).list()
+    assert [(r["id"], r["subtitle"]) for r in rows] == [(a.id, "alpha")]
+    assert "stamp" not in rows[0]
+
+
+def test_content_stays_clean_across_reopen_and_rewind(store):
+    a = store.new_session("/a")
+    chat(a, ("hello", "hi there"))
+    sid = a.id
+    a.close()
+    b = store.open(sid)
+    b.append_message("user", "second")
+    assert (b.dir / "content.txt").read_text() == "hello\nhi there\nsecond"
+    b.rewind_to(2)
+    b.append_message("user", "third")
+    assert (b.dir / "content.txt").read_text() == "hello\nhi there\nthird"
+
+
+def test_fork_is_never_older_than_its_creation(store):
+    a = store.new_session("/a")
+    chat(a, ("one", "x"))
+    child = store.fork(a)
+    cid = child.id
+    child.close()
+    again = store.open(cid)
+    assert again.history.updated_at_ms >= again.created_at_ms
+    (row,) = [r for r in store.list() if r["id"] == cid]
+    assert row["updated_at_ms"] >= row["created_at_ms"]
+
+
+def test_open_reads_after_taking_the_lock(store, monkeypatch):
+    """A writer that finishes between 'open' starting and taking the lock is fully seen."""
+    from smelt_repl.session_core import lock as lock_module
+
+    a = store.new_session("/a")
+    chat(a, ("one", "x"))
+    real_acquire = lock_module.SessionLock.acquire
+
+    def acquire_after_writer_finishes(self, *args, **kwargs):
+        if a.persisted and a._lock.held:  # the writer appends its last message, then exits
+            a.append_message("user", "written at the last moment")
+            a.close()
+        return real_acquire(self, *args, **kwargs)
+
+    monkeypatch.setattr(lock_module.SessionLock, "acquire", acquire_after_writer_finishes)
+    opened = store.open(a.id)
+    assert opened.messages[-1]["content"] == "written at the last moment"

@@ -134,3 +134,12 @@ def test_legacy_edited_by_original_smelt_is_relisted(store, legacy_dir):
     payload = legacy_payload() | {"title": "Renamed elsewhere"}
     (legacy_dir / "session.json").write_bytes(orjson.dumps(payload) + b" ")
     assert store.list()[0]["title"] == "Renamed elsewhere"
+
+
+def test_legacy_top_level_context_tokens_without_snapshots(store):
+    path = store.root / ("ef" * 32)
+    path.mkdir(parents=True)
+    payload = {"id": "ef" * 32, "context_tokens": 4321, "token_snapshots": [],
+               "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    (path / "session.json").write_bytes(orjson.dumps(payload))
+    assert store.open("ef" * 32).context_tokens() == 4321

@@ -18,6 +18,15 @@ def make_private_dir(path: Path) -> None:
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
 
 
+def fsync_dir(path: Path) -> None:
+    """fsync a directory, so entries just created or renamed in it survive a power loss."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
     """Replace ``path`` with ``data`` via a temp file, optional fsync, and rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -53,11 +62,13 @@ class AppendLog:
 
     Each record goes out in one ``write`` call. If a previous crash left the file without a
     trailing newline (a torn last line), a newline is written first so that the torn
-    fragment stays a line of its own and cannot swallow the next record.
+    fragment stays a line of its own and cannot swallow the next record; ``seal_torn=False``
+    turns that off for files that are not line-oriented.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, seal_torn: bool = True) -> None:
         self.path = path
+        self.seal_torn = seal_torn
         self._fd: int | None = None
 
     def append(self, line: bytes, *, fsync: bool = False) -> None:
@@ -81,7 +92,7 @@ class AppendLog:
     def _open(self) -> int:
         if self._fd is None:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-            if not _ends_with_newline(self.path):
+            if self.seal_torn and not _ends_with_newline(self.path):
                 _write_all(fd, b"\n")
             self._fd = fd
         return self._fd

@@ -113,6 +113,8 @@ class History:
         created = record.get("created_at_ms")
         if isinstance(created, int):
             self.created_at_ms = created
+            # A fork copies older messages: the session itself is never older than its creation.
+            self.updated_at_ms = max(self.updated_at_ms, created)
         cwd = record.get("cwd")
         self.cwd = cwd if isinstance(cwd, str) else self.cwd
         parent = record.get("parent_id")

@@ -58,6 +58,9 @@ def legacy_messages(data: dict) -> list[dict]:
         if isinstance(tokens, int):
             message["context_tokens"] = tokens
         messages.append(message)
+    last_known = data.get("context_tokens")
+    if messages and not context_at and isinstance(last_known, int) and not isinstance(last_known, bool):
+        messages[-1]["context_tokens"] = last_known
     return messages
 
 

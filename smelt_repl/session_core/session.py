@@ -24,7 +24,7 @@ from smelt_repl.session_core.derived import (
     build_meta,
 )
 from smelt_repl.session_core.errors import SessionRefused
-from smelt_repl.session_core.fsio import AppendLog, atomic_write, make_private_dir
+from smelt_repl.session_core.fsio import AppendLog, atomic_write, fsync_dir, make_private_dir
 from smelt_repl.session_core.history import History, Turn
 from smelt_repl.session_core.jsonl import dumps_line
 from smelt_repl.session_core.ledger import TokenTotals, now_ms, usage_record
@@ -46,18 +46,20 @@ class RewindResult:
 class Session:
     """One session, opened by this process (which holds its lock once it is persisted)."""
 
-    def __init__(self, session_dir: Path, history: History, totals: TokenTotals, catalog: Catalog) -> None:
+    def __init__(self, session_dir: Path, history: History, totals: TokenTotals, catalog: Catalog,
+                 *, lock: SessionLock | None = None) -> None:
         self.dir = session_dir
         self.history = history
         self.totals = totals
         self._catalog = catalog
-        self._lock = SessionLock(session_dir)
+        self._lock = lock or SessionLock(session_dir)
         self._transcript = AppendLog(session_dir / TRANSCRIPT_FILE)
         self._ledger = AppendLog(session_dir / LEDGER_FILE)
-        self._content = AppendLog(session_dir / CONTENT_FILE)
+        self._content = AppendLog(session_dir / CONTENT_FILE, seal_torn=False)
         self._sizes = {TRANSCRIPT_FILE: 0, LEDGER_FILE: 0}
         self._content_empty = True
         self._persisted = False
+        self._closed = False
 
     # -- facts ---------------------------------------------------------------------------
 
@@ -162,19 +164,27 @@ class Session:
         self.history.title = title or None
         self._after_change()
 
-    def rewind_to(self, block_idx: int | None) -> RewindResult:
-        """Cut the user turn at ``block_idx`` and all after it (None: the first turn).
+    def rewind_target(self, block_idx: int | None) -> int:
+        """The message index a rewind to ``block_idx`` cuts at (None: the first user turn).
 
-        Raises SessionRefused when ``block_idx`` is not a user turn; nothing changes then.
+        Raises SessionRefused when ``block_idx`` is not a user turn.
         """
         turns = self.history.turns()
         if block_idx is None:
             if not turns:
                 raise SessionRefused("nothing to rewind: the session has no user turn")
-            block_idx = turns[0].block_idx
-        elif isinstance(block_idx, bool) or not any(t.block_idx == block_idx for t in turns):
+            return turns[0].block_idx
+        if isinstance(block_idx, bool) or not any(t.block_idx == block_idx for t in turns):
             shown = ", ".join(str(t.block_idx) for t in turns) or "none"
             raise SessionRefused(f"block {block_idx!r} is not a user turn (user turns: {shown})")
+        return block_idx
+
+    def rewind_to(self, block_idx: int | None) -> RewindResult:
+        """Cut the user turn at ``block_idx`` and all after it (None: the first turn).
+
+        Raises SessionRefused when ``block_idx`` is not a user turn; nothing changes then.
+        """
+        block_idx = self.rewind_target(block_idx)
         restored = message_text(self.history.messages[block_idx].get("content"))
         self._write_transcript({"type": "rewind", "to": block_idx, "ts_ms": now_ms()}, fsync=True)
         removed = self.history.rewind(block_idx)
@@ -194,8 +204,14 @@ class Session:
         self._after_change()
         return restored
 
+    @property
+    def closed(self) -> bool:
+        """True once close() was called; a closed session refuses every change."""
+        return self._closed
+
     def close(self) -> None:
         """Close the logs and release the lock."""
+        self._closed = True
         for log in (self._transcript, self._ledger, self._content):
             log.close()
         self._lock.release()
@@ -219,6 +235,7 @@ class Session:
         self._catalog.note_change(self.id)
         lines = [dumps_line(self._header())] + [dumps_line(m) for m in messages]
         atomic_write(self.dir / TRANSCRIPT_FILE, b"".join(lines))
+        fsync_dir(self.dir)
         for message in messages:
             self.history.append(message)
         for record in ledger_records:
@@ -240,15 +257,19 @@ class Session:
         return header
 
     def _persist_dir(self, *, with_header: bool = True) -> None:
+        if self._closed:
+            raise SessionRefused(f"session {self.id[:8]} is closed")
         if self._persisted:
             return
         make_private_dir(self.dir.parent)
         make_private_dir(self.dir)
         make_private_dir(self.dir / ATTACHMENTS_DIR)
+        fsync_dir(self.dir.parent)
         self._lock.acquire()
         self._persisted = True
         if with_header:
             self._write_transcript_bytes(dumps_line(self._header()), fsync=False)
+            fsync_dir(self.dir)
 
     def _write_transcript(self, record: dict, *, fsync: bool) -> None:
         self._persist_dir()

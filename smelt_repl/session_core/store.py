@@ -68,17 +68,25 @@ class SessionStore:
         has it open, SessionNotFound when it does not exist.
         """
         session_dir = self._dir(session_id)
-        if not (session_dir / TRANSCRIPT_FILE).exists() and (session_dir / LEGACY_FILE).exists():
-            return self._convert_legacy(session_dir)
-        replayed = replay_transcript(session_dir)
-        if replayed is None:
+        if not self._is_session_dir(session_dir):
             raise SessionNotFound(f"no session {session_id[:12]!r}")
-        history, size = replayed
-        history.session_id = session_id
-        totals = sum_usage(_ledger_records(session_dir))
-        session = Session(session_dir, history, totals, self.catalog)
-        session.attach_existing(size, ledger_size(session_dir))
-        return session
+        lock = SessionLock(session_dir)
+        lock.acquire()  # before reading: a writer that finishes meanwhile is then fully seen
+        try:
+            if not (session_dir / TRANSCRIPT_FILE).exists():
+                return self._convert_legacy(session_dir, lock)
+            replayed = replay_transcript(session_dir)
+            if replayed is None:
+                raise SessionNotFound(f"no session {session_id[:12]!r}")
+            history, size = replayed
+            history.session_id = session_id
+            totals = sum_usage(_ledger_records(session_dir))
+            session = Session(session_dir, history, totals, self.catalog, lock=lock)
+            session.attach_existing(size, ledger_size(session_dir))
+            return session
+        except BaseException:
+            lock.release()
+            raise
 
     def fork(self, source: Session) -> Session:
         """A new session holding ``source``'s live messages and title, with parent_id set.
@@ -121,7 +129,7 @@ class SessionStore:
     def list(self, *, exclude: str | None = None) -> list[dict]:
         """Persisted sessions, newest ``updated_at_ms`` first, without ``exclude``."""
         rows = [row for row in self.catalog.rows() if row["id"] != exclude]
-        rows.sort(key=lambda row: row.get("updated_at_ms") or 0, reverse=True)
+        rows.sort(key=_updated_at, reverse=True)
         return rows
 
     def most_recent_in(self, cwd: str) -> str | None:
@@ -232,7 +240,7 @@ class SessionStore:
         _cache_if_unowned(session_dir, {CONTENT_FILE: blob.encode()})
         return blob
 
-    def _convert_legacy(self, session_dir: Path) -> Session:
+    def _convert_legacy(self, session_dir: Path, lock: SessionLock) -> Session:
         try:
             data = read_legacy(session_dir / LEGACY_FILE)
         except LegacyFormatError as exc:
@@ -242,13 +250,17 @@ class SessionStore:
         history = History()
         history.apply(header)
         history.updated_at_ms = header["updated_at_ms"]
-        session = Session(session_dir, history, TokenTotals(), self.catalog)
+        session = Session(session_dir, history, TokenTotals(), self.catalog, lock=lock)
         ledger = [{"type": "load", "converted_from": LEGACY_FILE, "ts_ms": now_ms()}]
         cost = legacy_cost(data)
         if cost:
             ledger.insert(0, usage_record(header.get("model") or "unknown", cost_usd=cost) | {"legacy": True})
         session.write_initial(legacy_messages(data), ledger)
         return session
+
+
+def _updated_at(row: dict) -> int:
+    return row.get("updated_at_ms") or 0
 
 
 def _ledger_records(session_dir: Path) -> list[dict]:
