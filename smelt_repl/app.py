@@ -115,7 +115,12 @@ class App:
     # -- history edits -------------------------------------------------------------------
 
     def rewind_to(self, block_idx: int | None, restore_vim_insert: bool = False) -> None:
-        """Cut the history at a user turn and put its text back in the prompt (SPEC §4)."""
+        """Cut the history at a user turn and put its text back in the prompt (SPEC §4).
+
+        A ``block_idx`` that is not a user turn raises SessionRefused before anything,
+        even a turn in flight, is touched.
+        """
+        self.session.rewind_target(block_idx)
         self.cancel_turn()
         result = self.session.rewind_to(block_idx)
         if self.ui is not None:

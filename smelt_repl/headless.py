@@ -32,9 +32,9 @@ def run_headless(args: argparse.Namespace) -> int:
 
 
 def _read_message(raw: str | None) -> str | None:
-    if raw == "-":
-        return sys.stdin.read()
-    return raw or None
+    """The message to send; None when there is none (blank stdin counts as none)."""
+    text = sys.stdin.read() if raw == "-" else raw
+    return text if text and text.strip() else None
 
 
 def _start_app(args: argparse.Namespace):  # noqa: ANN202

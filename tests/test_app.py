@@ -89,3 +89,22 @@ def test_event_handler_errors_are_reported_not_raised(app, ui):
     result = app.send("still works")
     assert result.error is None
     assert ui.errors and "turn_end" in ui.errors[0] and "division by zero" in ui.errors[0]
+
+
+def test_invalid_rewind_does_not_cancel_the_turn_in_flight(app, provider_server):
+    from smelt_repl.providers import parse_provider_spec
+
+    app.providers["loop"] = parse_provider_spec("loop", provider_server.provider_spec())
+    app.settings["model"] = "loop/m"
+    provider_server.script(text="a b c d e f", delay=0.05)
+    errors = []
+
+    def bad_rewind(payload):
+        try:
+            app.rewind_to(99)
+        except SessionRefused as exc:
+            errors.append(str(exc))
+
+    app.events.on("stream_delta", bad_rewind)
+    result = app.send("q")
+    assert errors and not result.cancelled and result.reply == "a b c d e f"

@@ -215,3 +215,38 @@ def test_request_messages_merges_and_drops():
         {"role": "assistant", "content": "partial"},
         {"role": "user", "content": "from agent"},
     ]
+
+
+def test_cancel_is_prompt_even_when_the_server_never_answers(app, provider_server):
+    loop_app(app, provider_server, timeout=30)
+    provider_server.script(fault="hang")
+    threading.Timer(0.3, app.cancel_turn).start()
+    start = time.monotonic()
+    result = app.send("hello?")
+    assert time.monotonic() - start < 2.0
+    assert result.cancelled and result.reply == ""
+    assert app.session.messages[-1]["cancelled"] is True
+
+
+def test_rewind_from_inside_the_turn_does_not_deadlock_or_orphan_the_reply(app, provider_server):
+    loop_app(app, provider_server)
+    provider_server.script(text="alpha beta gamma delta", delay=0.05)
+    app.send("first")
+    app.events.on("stream_delta", lambda payload: app.engine.busy and app.rewind_to(2))
+    start = time.monotonic()
+    app.send("second")
+    assert time.monotonic() - start < 3.0
+    assert [m["role"] for m in app.session.messages] == ["user", "assistant"]
+    assert app.session.messages[0]["content"] == "first"
+
+
+def test_reply_of_a_turn_whose_session_was_switched_is_not_written_anywhere(app, provider_server):
+    loop_app(app, provider_server)
+    provider_server.script(text="one two three four", delay=0.05)
+    app.send("keep")
+    old = app.session
+    switched = []
+    app.events.on("stream_delta", lambda payload: switched or switched.append(app.reset()))
+    app.send("during")
+    assert old.closed and app.session is not old
+    assert [m["content"] for m in app.store.open(old.id).messages][-1] == "during"

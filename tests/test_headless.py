@@ -130,3 +130,10 @@ def test_reader_closing_the_pipe_is_not_an_error(xdg, provider_server):
     assert "Traceback" not in err and "BrokenPipe" not in err
     (session_dir,) = sessions(xdg)
     assert messages(session_dir)[1]["content"].count("line two") == 200
+
+
+@pytest.mark.parametrize("stdin", ["", "  \n\n"])
+def test_blank_stdin_is_a_usage_error_and_sends_nothing(xdg, stdin):
+    result = run(xdg, "-p", "-", stdin=stdin)
+    assert result.returncode == 2 and "needs a MESSAGE" in result.stderr
+    assert sessions(xdg) == []

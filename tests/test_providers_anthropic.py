@@ -53,9 +53,44 @@ def test_request_path_headers_and_body(provider_server):
 def test_usage_maps_cache_read_and_write(provider_server):
     provider_server.script(usage={"input": 10, "cache_read": 200, "cache_write": 50, "output": 33})
     _, events = collect(stream(anthropic(provider_server)))
-    [report] = [e for e in events if isinstance(e, UsageReport)]
-    assert report.usage == Usage(input=10, output=33, cache_read=200, cache_write=50, reasoning=0,
-                                 context_tokens=260)
+    first, final = [e.usage for e in events if isinstance(e, UsageReport)]
+    assert first == Usage(input=10, output=1, cache_read=200, cache_write=50, reasoning=0, context_tokens=260)
+    assert final == Usage(input=10, output=33, cache_read=200, cache_write=50, reasoning=0,
+                          context_tokens=260)
+
+
+def test_usage_is_reported_at_message_start_then_cumulatively(provider_server):
+    provider_server.script(text="a b c", usage={"input": 90_000, "output": 7})
+    _, events = collect(stream(anthropic(provider_server)))
+    reports = [e.usage for e in events if isinstance(e, UsageReport)]
+    assert isinstance(events[0], UsageReport)  # before any delta
+    assert reports[0].input == 90_000 and reports[0].context_tokens == 90_000
+    assert reports[-1] == Usage(input=90_000, output=7, context_tokens=90_000)  # output counted once
+    assert events[-2:] == [UsageReport(reports[-1]), Done("end_turn")]
+
+
+def test_cut_stream_still_reports_input_usage_before_the_error(provider_server):
+    provider_server.script(text="a b c d", usage={"input": 90_000, "output": 40}, fault="cut")
+    seen = []
+    with pytest.raises(ProviderError, match=r"^loop: stream cut mid-reply$"):
+        for event in stream(anthropic(provider_server)):
+            seen.append(event)
+    [report] = [e.usage for e in seen if isinstance(e, UsageReport)]
+    assert report.input == 90_000 and report.context_tokens == 90_000
+    assert seen.index(UsageReport(report)) == 0
+
+
+def test_cancelled_stream_keeps_the_input_usage(provider_server):
+    provider_server.script(text=" ".join(["tok"] * 40), delay=0.05, usage={"input": 90_000, "output": 99})
+    cancel = threading.Event()
+    seen = []
+    for event in stream(anthropic(provider_server), cancel=cancel):
+        seen.append(event)
+        if isinstance(event, TextDelta):
+            cancel.set()
+    assert not any(isinstance(e, Done) for e in seen)
+    [report] = [e.usage for e in seen if isinstance(e, UsageReport)]
+    assert report.input == 90_000 and report.context_tokens == 90_000
 
 
 def test_thinking_arrives_as_reasoning(provider_server):
@@ -73,7 +108,7 @@ def test_error_event_mid_stream(provider_server):
         for event in stream(anthropic(provider_server)):
             seen.append(event)
     assert str(info.value) == "loop: overloaded_error: Overloaded"
-    assert seen == [TextDelta("partial ")]
+    assert seen == [UsageReport(Usage(input=12, output=1, context_tokens=12)), TextDelta("partial ")]
     assert len(provider_server.requests) == 1  # a delta was shown: no retry
 
 
@@ -116,9 +151,10 @@ def test_cancel_mid_stream(provider_server):
     seen = []
     for event in stream(anthropic(provider_server), cancel=cancel):
         seen.append(event)
-        cancel.set()
-        cancelled_at = time.monotonic()
-    assert seen == [TextDelta("tok ")]
+        if isinstance(event, TextDelta):
+            cancel.set()
+            cancelled_at = time.monotonic()
+    assert seen == [UsageReport(Usage(input=12, output=1, context_tokens=12)), TextDelta("tok ")]
     assert time.monotonic() - cancelled_at < 0.3
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import threading
 import time
@@ -217,3 +219,57 @@ def test_provider_is_reusable_across_turns(provider_server):
         provider_server.script(text=word)
         assert collect(stream(provider))[0] == word
     assert len(provider_server.requests) == 2
+
+
+def _usage_then(tail: list[str]) -> list[str]:
+    """SSE lines: one delta, the finish chunk, a usage chunk, then `tail`."""
+    def data(obj: dict) -> list[str]:
+        return [f"data: {json.dumps(obj)}", ""]
+    choice = {"index": 0, "delta": {"content": "hi"}, "finish_reason": None}
+    usage = {"prompt_tokens": 90_000, "completion_tokens": 3, "prompt_tokens_details": {"cached_tokens": 0}}
+    return (data({"choices": [choice]}) + data({"choices": [{"index": 0, "delta": {}, "finish_reason": None}]})
+            + data({"choices": [], "usage": usage}) + tail)
+
+
+@pytest.mark.parametrize("tail, cause", [
+    (["data: {\"choices\": [{\"index\""], "stream cut mid-reply"),  # cut inside a line
+    (["data: {\"error\": {\"message\": \"boom\"}}", ""], "server error mid-reply: boom"),
+    ([], "stream cut mid-reply"),  # connection closed before [DONE], no finish_reason
+])
+def test_usage_already_yielded_when_the_stream_fails_after_it(provider_server, tail, cause):
+    provider = loop_provider(provider_server)
+    seen = []
+    with pytest.raises(ProviderError, match=f"^loop: {re.escape(cause)}"):
+        for event in provider._events(iter(_usage_then(tail)), threading.Event()):
+            seen.append(event)
+    assert seen == [TextDelta("hi"), UsageReport(Usage(input=90_000, output=3, context_tokens=90_000))]
+
+
+def test_usage_reported_once_before_done(provider_server):
+    provider = loop_provider(provider_server)
+    events = list(provider._events(iter(_usage_then(["data: [DONE]", ""])), threading.Event()))
+    assert [type(e) for e in events] == [TextDelta, UsageReport, Done]
+
+
+def test_retry_carries_usage_of_a_failed_attempt():
+    from smelt_repl.providers.spec import ProviderSpec
+    from smelt_repl.providers.transport import with_retries
+
+    def failing():
+        yield UsageReport(Usage(input=100, output=1, context_tokens=100))
+        raise ProviderError("loop", "overloaded_error: busy", retryable=True)
+
+    def succeeding():
+        yield UsageReport(Usage(input=100, output=1, context_tokens=100))
+        yield TextDelta("ok")
+        yield UsageReport(Usage(input=100, output=5, context_tokens=100))
+        yield Done("end_turn")
+
+    attempts = iter([failing, succeeding])
+    spec = ProviderSpec(name="loop", kind="anthropic", api_base="http://127.0.0.1:9", max_retries=2,
+                        retry_backoff_s=0)
+    events = list(with_retries(spec, lambda: next(attempts)(), threading.Event()))
+    reports = [e.usage for e in events if isinstance(e, UsageReport)]
+    assert reports == [Usage(input=100, output=1, context_tokens=100), Usage(input=200, output=2, context_tokens=100),
+                       Usage(input=200, output=6, context_tokens=100)]
+    assert events[-1] == Done("end_turn")

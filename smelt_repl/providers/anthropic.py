@@ -19,7 +19,7 @@ _RETRYABLE_ERRORS = {"overloaded_error", "api_error", "rate_limit_error"}
 
 
 class AnthropicProvider:
-    """Streams `POST {api_base}/v1/messages`; usage from message_start and message_delta."""
+    """Streams `POST {api_base}/v1/messages`; usage reported at message_start and message_delta."""
 
     def __init__(self, spec: ProviderSpec, api_key: str | None = None) -> None:
         self.name = spec.name
@@ -42,7 +42,10 @@ class AnthropicProvider:
         return with_retries(self.spec, attempt, cancel)
 
     def _events(self, lines: Iterator[str], cancel: threading.Event) -> Iterator[StreamEvent]:
+        # Anthropic usage is cumulative: message_start gives the input (billed even if the
+        # reply is cancelled or cut, so it is reported at once), message_delta the totals.
         usage: dict = {}
+        reported = False
         stop_reason: str | None = None
         seen_data = False
         for sse in parse_sse(lines):
@@ -56,12 +59,21 @@ class AnthropicProvider:
                 if event is not None:
                     yield event
             elif kind == "message_start":
-                usage.update((data.get("message") or {}).get("usage") or {})
+                raw = (data.get("message") or {}).get("usage")
+                if isinstance(raw, dict) and raw:
+                    usage.update(_known(raw))
+                    reported = True
+                    yield UsageReport(usage_from(usage))
             elif kind == "message_delta":
                 stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
-                usage.update({k: v for k, v in (data.get("usage") or {}).items() if v is not None})
+                raw = data.get("usage")
+                if isinstance(raw, dict) and raw:
+                    usage.update(_known(raw))
+                    reported = True
+                    yield UsageReport(usage_from(usage))
             elif kind == "message_stop":
-                yield UsageReport(usage_from(usage))
+                if not reported:
+                    yield UsageReport(usage_from(usage))
                 yield Done(stop_reason)
                 return
             elif kind == "error":
@@ -89,6 +101,10 @@ class AnthropicProvider:
         kind = error.get("type") or "error"
         message = error_message(data) or "no details"
         return ProviderError(self.name, f"{kind}: {message}", retryable=kind in _RETRYABLE_ERRORS)
+
+
+def _known(raw: dict) -> dict:
+    return {k: v for k, v in raw.items() if v is not None}
 
 
 def usage_from(raw: dict) -> Usage:

@@ -3,6 +3,10 @@
 Every provider (OpenAI-compatible, Anthropic, offline) turns a `ChatRequest` into an
 iterator of `TextDelta` / `ReasoningDelta` / `UsageReport` / `Done` events and raises
 `ProviderError` on failure. The chat engine only ever sees these types.
+
+Usage may be reported several times per call, each `UsageReport` cumulative for the call
+so far (the last one wins), so a cancelled or failed call still accounts for what the
+server already billed (e.g. Anthropic's input tokens, known from the first event).
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ from typing import Iterator, Protocol, Union
 
 @dataclass
 class Usage:
-    """Token counts of one model call, split the way prices are."""
+    """Token counts of one model call so far, split the way prices are.
+
+    Always cumulative: a later `Usage` of the same call replaces an earlier one, it is
+    never added to it.
+    """
 
     input: int = 0  # non-cached input tokens
     output: int = 0
@@ -50,7 +58,12 @@ class ReasoningDelta:
 
 @dataclass
 class UsageReport:
-    """Token usage of the call; sent at most once, before `Done`."""
+    """Token usage of the call so far, cumulative: consumers keep the LAST one they saw.
+
+    Sent zero or more times, anywhere before `Done`; a provider sends one as soon as the
+    server states usage (Anthropic: at `message_start`, with the input tokens) and again
+    when it changes, so a stream that is cancelled or cut still leaves the billed usage.
+    """
 
     usage: Usage
 
@@ -93,6 +106,10 @@ class Provider(Protocol):
     `stream` yields events as they arrive and raises `ProviderError` on failure, possibly
     after some deltas. When `cancel` is set it stops at the next piece of data (or the
     read timeout) and ends quietly, without `Done`.
+
+    Usage known to the provider is yielded before it raises or stops: every `UsageReport`
+    is cumulative for the whole `stream` call (retried attempts included), the last one
+    wins, and the final one comes before `Done`.
     """
 
     name: str

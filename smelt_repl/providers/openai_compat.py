@@ -46,21 +46,26 @@ class OpenAICompatibleProvider:
             if cancel.is_set():
                 return
             if sse.data.strip() == "[DONE]":
-                yield from _finish(usage, finish)
+                yield Done(finish)
                 return
             chunk = self._decode(sse.data, sse.complete)
             seen_data = True
-            if chunk.get("usage"):
-                usage = usage_from(chunk["usage"])
             for event, reason in _chunk_events(chunk):
                 finish = reason or finish
                 if event is not None:
                     yield event
+            if isinstance(chunk.get("usage"), dict) and chunk["usage"]:
+                # Reported on arrival (cumulative), so a stream cut or failing after the
+                # usage chunk, or a cancel, still leaves it with the caller.
+                latest = usage_from(chunk["usage"])
+                if latest != usage:
+                    usage = latest
+                    yield UsageReport(usage)
         if cancel.is_set():
             return
         if finish is not None:
             # Some servers close without "[DONE]"; a finish_reason already ended the reply.
-            yield from _finish(usage, finish)
+            yield Done(finish)
             return
         raise ProviderError(self.name, "stream cut mid-reply" if seen_data else
                             "stream ended without any data (is api_base an OpenAI-compatible server?)")
@@ -127,9 +132,3 @@ def _chunk_events(chunk: dict) -> Iterator[tuple[StreamEvent | None, str | None]
         yield TextDelta(content), None
     if choice.get("finish_reason"):
         yield None, choice["finish_reason"]
-
-
-def _finish(usage: Usage | None, finish: str | None) -> Iterator[StreamEvent]:
-    if usage is not None:
-        yield UsageReport(usage)
-    yield Done(finish)

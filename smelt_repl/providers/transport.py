@@ -12,7 +12,7 @@ from contextlib import closing
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
-from .base import ProviderError, StreamEvent
+from .base import ProviderError, StreamEvent, Usage, UsageReport
 from .spec import ProviderSpec
 
 MAX_RETRY_WAIT_S = 60.0  # a server asking for a longer pause gets no retry
@@ -116,28 +116,51 @@ def with_retries(
 ) -> Iterator[StreamEvent]:
     """Run `attempt`, retrying retryable failures with exponential backoff.
 
-    A retry happens only if the failed attempt yielded nothing, so no delta is ever shown
-    twice. The wait honours the server's Retry-After and is cut short by `cancel`.
+    A retry happens only if the failed attempt yielded no delta, so none is ever shown
+    twice. Usage a failed attempt reported (billed input) is carried over: later reports
+    add it in, keeping every `UsageReport` cumulative for the whole call. The wait honours
+    the server's Retry-After and is cut short by `cancel`.
     """
     retries = 0
+    carried: Usage | None = None  # usage of failed attempts, already reported
     while True:
-        yielded = False
+        shown = False
+        last: Usage | None = None
         try:
             with closing(attempt()) as events:
                 for event in events:
-                    yielded = True
+                    if isinstance(event, UsageReport):
+                        last = event.usage
+                        if carried is not None:
+                            event = UsageReport(_add_usage(carried, event.usage))
+                    else:
+                        shown = True
                     yield event
             return
         except ProviderError as exc:
             wait = _next_wait(spec, exc, retries)
-            if yielded or wait is None or cancel.is_set():
+            if shown or wait is None or cancel.is_set():
                 if retries:
                     cause = f"{exc.cause} (after {retries} retries)"
                     raise ProviderError(exc.provider, cause, retryable=exc.retryable) from exc
                 raise
+        if last is not None:
+            carried = last if carried is None else _add_usage(carried, last)
         retries += 1
         if cancel.wait(wait):
             return
+
+
+def _add_usage(before: Usage, now: Usage) -> Usage:
+    """`before` (finished attempts) plus `now`; the context size is the latest attempt's."""
+    return Usage(
+        input=before.input + now.input,
+        output=before.output + now.output,
+        cache_read=before.cache_read + now.cache_read,
+        cache_write=before.cache_write + now.cache_write,
+        reasoning=before.reasoning + now.reasoning,
+        context_tokens=now.context_tokens if now.context_tokens is not None else before.context_tokens,
+    )
 
 
 def _next_wait(spec: ProviderSpec, exc: ProviderError, retries: int) -> float | None:
