@@ -70,6 +70,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         session_id = _resolve_start_session(args)
     except SessionError as exc:
         return fail(str(exc))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return fail("interactive mode needs a terminal; for one-shot use try -p MESSAGE (or -p - to read stdin)")
     from smelt_repl.shell import run_interactive
 
     return run_interactive(args, session_id)

@@ -74,3 +74,10 @@ def test_syntax_errors_exit_2(xdg):
 def test_version(xdg):
     result = run_cli("--version", env_dirs=xdg)
     assert result.returncode == 0 and result.stdout.startswith("smelt-repl ")
+
+
+def test_interactive_without_a_terminal_is_one_clear_line(xdg):
+    result = run_cli(env_dirs=xdg)
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("smelt-repl: interactive mode needs a terminal; "
+                                     "for one-shot use try -p MESSAGE (or -p - to read stdin)")
