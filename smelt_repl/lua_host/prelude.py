@@ -1,10 +1,20 @@
 """The Lua side of the host: sandbox set-up, the guarded call path and the ``smelt`` table.
 
-Kept as Lua source so the sandbox is readable in one place. ``SANDBOX_LUA`` runs first and
-returns ``install(tick, count)`` giving back ``invoke`` (xpcall with one-line error text)
-and ``compile`` (text-only load); ``API_LUA`` then turns a flat table of guarded Python
+Kept as Lua source so the sandbox is readable in one place. ``SANDBOX_LUA`` runs first (with
+``tick, count``) and returns ``invoke`` (xpcall with one-line error text), ``compile``
+(text-only load) and ``describe``; ``API_LUA`` then turns a flat table of guarded Python
 callables (``"session.id" -> fn``) into the nested ``smelt`` table, wrapping every one in a
 Lua closure so no Python object is ever handed to scripts.
+
+Invariants the sandbox keeps (tests/test_lua_sandbox.py):
+
+* No script-visible function reads upvalues, locals or the registry: ``debug`` (global,
+  ``package.loaded.debug``, ``require("debug")``) is one reduced table, ``traceback`` and a
+  ``getinfo`` without ``func``; ``string.dump``, ``package.loadlib`` and C loaders are gone.
+* The instruction hook cannot be removed, and no script code ever runs with hooks off (Lua
+  turns them off inside a hook, in message handlers reached from it, and in ``__gc``): the
+  host's Lua uses only functions captured at start-up, script ``xpcall`` handlers run after
+  unwinding, ``__gc`` is refused and io's file metatable is hidden.
 """
 
 from __future__ import annotations
@@ -14,16 +24,46 @@ PRELUDE_CHUNK = "=[smelt]"
 
 SANDBOX_LUA = r"""
 local tick, count = ...
-local sethook, gethook, getinfo = debug.sethook, debug.gethook, debug.getinfo
 local PRELUDE = "=[smelt]"
 
+-- Everything the host's own Lua uses is captured here, once: a script that replaces a global
+-- (`pcall`, `error`, `getmetatable`, ...) or the string metatable's `__index` must never run
+-- inside the hook, a message handler or a binding, where it could stall with hooks off or
+-- be handed a Python object.
+local type, tostring, select, error, pcall, rawxpcall = type, tostring, select, error, pcall, xpcall
+local rawget, rawgetmetatable, rawsetmetatable = rawget, getmetatable, setmetatable
+local rawload, rawloadfile = load, loadfile
+local str_find, str_format = string.find, string.format
+local cocreate, coresume, coclose, corunning = coroutine.create, coroutine.resume, coroutine.close, coroutine.running
+local fulldebug = debug
+local sethook, gethook, getinfo, traceback = debug.sethook, debug.gethook, debug.getinfo, debug.traceback
+local package, searchpath, preload_searcher = package, package.searchpath, package.searchers[1]
+local loaded = package.loaded
+
+local function describe(e)
+  local t = type(e)
+  if t == "string" then return e end
+  if t == "number" then return tostring(e) end
+  local mt = rawgetmetatable(e)
+  if type(mt) == "table" and rawget(mt, "__tostring") then return tostring(e) end
+  return "(error object is a " .. t .. " value)"
+end
+
 -- Interrupt and budget: every `count` instructions ask Python whether to stop. On a stop
--- the hook fires on every instruction so a `pcall` loop cannot swallow it for long.
+-- the hook fires on every instruction so a `pcall` loop cannot swallow it for long. Lua
+-- runs hooks with hooks off: nothing here may call script code.
 local function hook()
-  local msg = tick()
+  local ok, msg = pcall(tick)
+  if not ok then msg = describe(msg) end  -- never let a Python error object reach a script
   if msg then
     sethook(hook, "", 1)
-    error(msg, 2)
+    local level = 2  -- locate the error in the first script frame, not in the host's Lua
+    local info = getinfo(level, "S")
+    while info and info.source == PRELUDE do
+      level = level + 1
+      info = getinfo(level, "S")
+    end
+    error(msg, info and level or 2)
   end
   local _, _, c = gethook()
   if c == 1 then sethook(hook, "", count) end
@@ -31,69 +71,112 @@ end
 sethook(hook, "", count)
 
 -- A hook on the main thread does not cover coroutines: give each new one the hook too.
-local cocreate, coresume, coclose = coroutine.create, coroutine.resume, coroutine.close
-coroutine.create = function(f)
+local function create(f)
   local co = cocreate(f)
   sethook(co, hook, "", count)
   return co
 end
+local function wrap_result(co, ok, ...)
+  if ok then return ... end
+  coclose(co)
+  error((...), 0)
+end
+coroutine.create = create
 coroutine.wrap = function(f)
-  local co = coroutine.create(f)
-  return function(...)
-    local res = table.pack(coresume(co, ...))
-    if res[1] then return table.unpack(res, 2, res.n) end
-    coclose(co)
-    error(res[2], 0)
-  end
+  local co = create(f)
+  return function(...) return wrap_result(co, coresume(co, ...)) end
 end
 
--- Sandbox: no Python bridge, no bytecode in or out, a debug table without the parts that
--- reach upvalues, locals, the registry or the hook.
+-- xpcall: Lua calls a message handler where the error was raised, so an error the hook
+-- raises (budget, interrupt) would run the script's handler with hooks off, beyond reach of
+-- the budget and Ctrl-C. Script handlers therefore run once the stack has unwound; only
+-- debug.traceback, which runs no script code, still runs where the error was raised.
+local function xpcall_finish(h, ok, ...)
+  if ok then return ok, ... end
+  local _, handled = pcall(h, (...))
+  return false, handled
+end
+xpcall = function(f, h, ...)
+  if type(h) ~= "function" then
+    error("bad argument #2 to 'xpcall' (function expected, got " .. type(h) .. ")", 2)
+  end
+  if h == traceback then return rawxpcall(f, traceback, ...) end
+  return xpcall_finish(h, pcall(f, ...))
+end
+
+-- __gc finalizers also run with hooks off: scripts get none (tables), and the metatable of
+-- io's file handles (which have one) is out of their reach.
+setmetatable = function(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("__gc metamethods are not available to scripts", 2)
+  end
+  return (rawsetmetatable(t, mt))
+end
+do
+  local file_mt = rawgetmetatable(io.stdout)
+  if type(file_mt) == "table" then file_mt.__metatable = "FILE*" end
+end
+
+-- Sandbox: no Python bridge, no bytecode in or out, no C loaders, and a debug library
+-- reduced to traceback and a getinfo that never hands out functions; `require("debug")`
+-- gives the same reduced table.
 python = nil
-package.loaded.python = nil
+loaded.python = nil
+package.preload.python = nil
 string.dump = nil
-local rawload, rawloadfile = load, loadfile
 load = function(chunk, name, mode, ...)
   if select("#", ...) > 0 then return rawload(chunk, name, "t", ...) end
   return rawload(chunk, name, "t")
 end
-loadfile = function(path, mode, ...)
+local function safe_loadfile(path, mode, ...)
   if select("#", ...) > 0 then return rawloadfile(path, "t", ...) end
   return rawloadfile(path, "t")
 end
+loadfile = safe_loadfile
 dofile = function(path)
-  local f, err = loadfile(path)
+  local f, err = safe_loadfile(path)
   if not f then error(err, 2) end
   return f()
 end
 package.loadlib = nil
+package.cpath = ""
 package.searchers = {
-  package.searchers[1],
+  preload_searcher,
   function(name)
-    local path, err = package.searchpath(name, package.path)
+    local path, err = searchpath(name, package.path)
     if not path then return "\n\t" .. err end
-    local f, lerr = loadfile(path)
+    local f, lerr = safe_loadfile(path)
     if not f then
-      error(string.format("error loading module '%s' from file '%s':\n\t%s", name, path, lerr), 0)
+      error(str_format("error loading module '%s' from file '%s':\n\t%s", name, path, lerr), 0)
     end
     return f, path
   end,
 }
-debug = { traceback = debug.traceback, getinfo = getinfo }
 
-local function describe(e)
-  if type(e) == "string" then return e end
-  if type(e) == "number" then return tostring(e) end
-  local mt = getmetatable(e)
-  if type(mt) == "table" and mt.__tostring then return tostring(e) end
-  return "(error object is a " .. type(e) .. " value)"
+local function safe_getinfo(...)
+  local n = select("#", ...)
+  local a, b, c = ...
+  local info
+  if type(a) == "thread" then
+    if type(b) == "number" and b >= 0 and a == corunning() then b = b + 1 end
+    if n >= 3 then info = getinfo(a, b, c) else info = getinfo(a, b) end
+  else
+    if type(a) == "number" and a >= 0 then a = a + 1 end  -- skip this wrapper's frame
+    if n >= 2 then info = getinfo(a, b) else info = getinfo(a) end
+  end
+  if info then info.func = nil end
+  return info
 end
+debug = { traceback = traceback, getinfo = safe_getinfo }
+loaded.debug = debug
+for name in pairs(fulldebug) do fulldebug[name] = nil end  -- any stray reference gets nothing
+fulldebug = nil
 
 -- Message handler: the error text, prefixed with the first script frame's `file:line`
 -- when the error carries no location (host errors are raised without one).
 local function handler(e)
   local msg = describe(e)
-  if msg:match("^[^\n]-:%d+: ") then return msg end
+  if str_find(msg, "^[^\n]-:%d+: ") then return msg end
   for level = 2, 60 do
     local info = getinfo(level, "Sl")
     if not info then break end
@@ -105,7 +188,7 @@ local function handler(e)
 end
 
 local function invoke(fn, ...)
-  return xpcall(fn, handler, ...)
+  return rawxpcall(fn, handler, ...)
 end
 
 local function compile(src, name)
@@ -119,33 +202,41 @@ return invoke, compile, describe
 API_LUA = r"""
 local b, describe = ...
 
+-- As in the sandbox chunk: only captured functions at run time, so a script that replaces
+-- a global (`pcall`, `error`, ...) never gets to see the Python callables below.
+local type, tostring, select, error, pcall, pairs = type, tostring, select, error, pcall, pairs
+local setmetatable, utf8_len, str_sub, str_match = setmetatable, utf8.len, string.sub, string.match
+local concat = table.concat
+
 local function utf8_clean(s)
-  if utf8.len(s) then return s end
+  if utf8_len(s) then return s end
   local out, i = {}, 1
   while i <= #s do
-    local ok, bad = utf8.len(s, i)
-    if ok then out[#out + 1] = s:sub(i); break end
-    out[#out + 1] = s:sub(i, bad - 1)
+    local ok, bad = utf8_len(s, i)
+    if ok then out[#out + 1] = str_sub(s, i); break end
+    out[#out + 1] = str_sub(s, i, bad - 1)
     out[#out + 1] = "\u{FFFD}"
     i = bad + 1
   end
-  return table.concat(out)
+  return concat(out)
 end
 
 -- A guarded binding returns (err, value): err is a person-readable message raised here
--- without a location (level 0) so pcall sees it exactly.
+-- without a location (level 0) so pcall sees it exactly. The Python callable `f` lives only
+-- in this closure's upvalue, and no script-visible function reads upvalues.
 local function bind(f)
   return function(...)
     local ok, err, value = pcall(f, ...)
     if not ok then error(describe(err), 0) end
     if err ~= nil then error(err, 0) end
+    if type(value) == "userdata" then error("host returned a value Lua cannot hold", 0) end
     return value
   end
 end
 
 local smelt = {}
 for path, f in pairs(b) do
-  local ns, name = path:match("^([%w_]+)%.([%w_]+)$")
+  local ns, name = str_match(path, "^([%w_]+)%.([%w_]+)$")
   if ns then
     smelt[ns] = smelt[ns] or {}
     smelt[ns][name] = bind(f)
@@ -162,7 +253,7 @@ if smelt.notify then
   print = function(...)
     local parts = {}
     for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
-    raw_notify(utf8_clean(table.concat(parts, "\t")))
+    raw_notify(utf8_clean(concat(parts, "\t")))
   end
 end
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import lupa.lua54 as lua54
 
+from smelt_repl.lua_host.convert import to_lua
 from smelt_repl.lua_host.prelude import API_LUA, PRELUDE_CHUNK, SANDBOX_LUA
 from smelt_repl.lua_host.sigint import SigintGuard
 
@@ -86,6 +87,7 @@ class LuaRuntimeBox:
         stops the Lua first, as ``interrupted``; the interrupt is re-raised once the
         outermost entry has unwound.
         """
+        args = tuple(to_lua(self.lua, arg) for arg in args)  # never a Python object into Lua
         with self._lock:
             if self._depth > 0:
                 return self._result(self._invoke_counted(fn, args))
