@@ -138,3 +138,38 @@ def test_two_processes_create_list_and_delete_at_once(store):
     assert on_disk == kept
     catalog = orjson.loads((store.root / ".catalog.json").read_bytes())
     assert set(catalog["rows"]) == kept
+
+
+def test_delete_refuses_a_session_open_in_a_live_process_and_ignores_a_dead_one(store):
+    holder = textwrap.dedent(
+        """
+        import sys, time
+        from pathlib import Path
+        from smelt_repl.session_core import SessionStore
+        session = SessionStore(Path(sys.argv[1])).open(sys.argv[2])
+        print("locked", flush=True)
+        time.sleep(60)
+        """
+    )
+    from smelt_repl.session_core import SessionLocked
+
+    a = store.new_session("/a")
+    a.append_message("user", "held elsewhere")
+    a.close()
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    proc = subprocess.Popen([sys.executable, "-c", holder, str(store.root), a.id], stdout=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout.readline().strip() == b"locked"
+        try:
+            store.delete(a.id)
+        except SessionLocked as exc:
+            assert f"process {proc.pid}" in str(exc)
+        else:
+            raise AssertionError("delete of a session open in a live process was not refused")
+        assert a.dir.exists()
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    store.delete(a.id)  # the dead holder's lock is gone with it
+    assert not a.dir.exists()
