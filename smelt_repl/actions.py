@@ -26,7 +26,8 @@ class Actions:
         self._last_normal_escape = 0.0
 
     def submit(self) -> None:
-        """Enter: run a ``:command`` or send the message (the prompt empties either way)."""
+        """Enter: run a ``:command`` or send the message; while the last turn only ends (its
+        reply is printed or being cancelled) the message is queued and the prompt free."""
         shell, buffer = self.shell, self.shell.buffer
         text = buffer.text
         if not text.strip():
@@ -35,24 +36,38 @@ class Actions:
             buffer.reset(append_to_history=True)
             shell.run_command(text)
             return
-        if shell.runner.busy:
-            shell.hint("a reply is still streaming: Ctrl-C cancels it")
+        runner = shell.runner
+        if not runner.can_send:  # a turn that is only ending takes the message, to send next
+            shell.hint("a reply is still streaming: Ctrl-C cancels it" if runner.streaming
+                       else "a message is already waiting to be sent")
             return
+        waits = runner.busy
         buffer.reset(append_to_history=True)
         shell.enter_vim_insert()
         shell.send_message(text)
+        if waits:
+            shell.hint("sending once the last reply has ended")
 
     def newline(self) -> None:
         """Alt-Enter / Ctrl-J: a line break in the message."""
         self.shell.buffer.newline(copy_margin=False)
 
     def interrupt(self) -> None:
-        """Ctrl-C: close the picker, else cancel the reply, else clear the prompt, else exit."""
+        """Ctrl-C: stop Lua running on the turn's thread (an event handler), and close the
+        picker, else cancel the reply (a queued message comes back into an empty prompt),
+        else clear the prompt, else exit."""
         shell = self.shell
+        if shell.host is not None and shell.host.running:
+            shell.host.interrupt()
         if shell.picker.active:
             shell.picker.close()
         elif shell.runner.busy:
-            shell.runner.cancel()
+            queued = shell.runner.cancel()
+            if queued is not None and not shell.buffer.text:
+                shell.set_prompt_text(queued)
+                shell.hint("not sent: the message is back in the prompt")
+            elif queued is not None:
+                shell.hint("not sent: Up brings the message back from the history")
         elif shell.buffer.text:
             shell.buffer.reset()
         else:

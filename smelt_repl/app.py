@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from smelt_repl.engine import ChatEngine, Sink, TurnResult
@@ -102,15 +102,24 @@ class App:
 
     # -- turns ---------------------------------------------------------------------------
 
-    def send(self, content: object, sink: Sink | None = None) -> TurnResult:
-        """Run one turn. Raises ConfigError (nothing sent, nothing written) for a bad model."""
+    def send(self, content: object, sink: Sink | None = None,
+             on_end: Callable[[TurnResult], None] | None = None) -> TurnResult:
+        """Run one turn. Raises ConfigError (nothing sent, nothing written) for a bad model.
+
+        ``sink`` gets the reply's text as it streams; ``on_end`` gets the result once the
+        turn has stopped, before ``turn_end`` handlers run.
+        """
         model = self.resolved_model()
         return self.engine.run_turn(self.session, model, lambda: make_provider(model, self.env),
-                                    self.system(), content, sink)
+                                    self.system(), content, sink, on_end)
 
     def cancel_turn(self) -> None:
-        """Cancel the turn in flight, if any, and wait for it to stop."""
-        self.engine.cancel()
+        """Cancel the turn in flight, if any, and wait for it to stop; with a UI, until the
+        UI has printed the end of its reply too, so what the caller shows next comes after."""
+        if self.ui is not None:
+            self.ui.cancel_turn()
+        else:
+            self.engine.cancel()
 
     # -- history edits -------------------------------------------------------------------
 
@@ -124,7 +133,7 @@ class App:
         self.cancel_turn()
         result = self.session.rewind_to(block_idx)
         if self.ui is not None:
-            self.ui.show_session(self.session.messages)
+            self.ui.show_session(self.session.messages, reset_mode=False)
             self.ui.set_prompt_text(result.restored_text)
             if restore_vim_insert:
                 self.ui.enter_vim_insert()
@@ -135,7 +144,7 @@ class App:
         self.cancel_turn()
         self.session.undo_rewind()
         if self.ui is not None:
-            self.ui.show_session(self.session.messages)
+            self.ui.show_session(self.session.messages, reset_mode=False)
             self.ui.set_prompt_text("")
         self.events.emit("rewind", {"block_idx": None, "restored_text": "", "undo": True})
 
@@ -153,7 +162,7 @@ class App:
         old_id = self.session.id
         self.session = self.store.reset(self.session)
         if self.ui is not None:
-            self.ui.show_session([])
+            self.ui.show_session([], reset_mode=True)
         self.events.emit("reset", {"id": self.session.id, "previous_id": old_id})
 
     # -- other sessions ------------------------------------------------------------------
@@ -168,7 +177,7 @@ class App:
         self._switch_to(opened)
         opened.record_event("load")
         if self.ui is not None:
-            self.ui.show_session(opened.messages)
+            self.ui.show_session(opened.messages, reset_mode=True)
         self.events.emit("session_load", {"id": opened.id})
 
     def delete(self, session_id: str) -> None:

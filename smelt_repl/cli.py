@@ -72,7 +72,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return fail("interactive mode needs a terminal; for one-shot use try -p MESSAGE (or -p - to read stdin)")
-    from smelt_repl.shell import run_interactive
+    from smelt_repl.interactive import run_interactive
 
     return run_interactive(args, session_id)
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from smelt_repl.app import App
     from smelt_repl.pickers import Choice
 
-__all__ = ["BUILTINS", "CommandCompleter", "CommandError", "ShellOps", "help_text", "parse", "run", "run_guarded"]
+__all__ = ["BUILTINS", "CommandCompleter", "CommandError", "ShellOps", "builtin", "enters_lua", "help_text", "parse",
+           "run", "run_guarded"]
 
 class ShellOps(Protocol):
     """What commands need from the shell."""
@@ -87,6 +88,17 @@ def _dispatch(shell: ShellOps, name: str, args: str) -> None:
         shell.host.run_command(name, args)
     else:
         raise CommandError(f'unknown command ":{name}" (try :help)')
+
+
+def builtin(name: str) -> Command | None:
+    """The built-in command ``name``, None when there is none."""
+    return _BY_NAME.get(name)
+
+
+def enters_lua(shell: ShellOps, line: str) -> bool:
+    """True when running ``line`` runs Lua code (``:lua``, a Lua-registered command)."""
+    name, _ = parse(line)
+    return name == "lua" or name in lua_commands(shell)
 
 
 def lua_commands(shell: ShellOps) -> dict[str, str]:

@@ -6,11 +6,27 @@ the live path (streaming) and the replay path (load, rewind) print identical scr
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 from smelt_repl.render.ansi import sanitize
+
+if TYPE_CHECKING:
+    from prompt_toolkit.output import Output
 
 USER_MARK = "›"
 CANCELLED_MARK = "[cancelled]"
 _RESET = "\x1b[0m"
+
+
+def wants_color(output: Output) -> bool:
+    """Colour on a terminal, unless ``NO_COLOR`` is set or ``TERM`` is dumb."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return output.fileno() is not None and os.isatty(output.fileno()) and os.environ.get("TERM") != "dumb"
+    except Exception:
+        return False
 
 
 def _style(code: str, text: str, color: bool) -> str:

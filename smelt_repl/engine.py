@@ -4,7 +4,9 @@ Order of a turn, so that nothing the user typed or saw is lost:
 1. the user message is appended and fsynced *before* the request is sent;
 2. deltas go to the sink (the screen) and the ``stream_delta`` event as they arrive;
 3. the reply (complete, partial-and-cancelled, or partial-with-error) is appended and
-   fsynced, then the usage and cost go to the ledger; ``turn_end`` fires last.
+   fsynced, then the usage and cost go to the ledger;
+4. ``on_end`` (if given) gets the result, so the screen can finish the reply, and
+   ``turn_end`` fires last: what its handlers print follows the whole reply.
 Cancellation (``cancel()``) is safe from any thread and takes effect within ~50 ms: the
 provider streams on a thread of its own into a queue, so a read blocked on a silent server
 never holds the turn up (that thread ends at its read timeout). A KeyboardInterrupt in the
@@ -93,8 +95,10 @@ class ChatEngine:
         system: str,
         content: object,
         sink: Sink | None = None,
+        on_end: Callable[[TurnResult], None] | None = None,
     ) -> TurnResult:
-        """Send ``content`` as the user's message and stream the reply into ``session``."""
+        """Send ``content`` as the user's message and stream the reply into ``session``;
+        ``on_end(result)`` runs once the turn has stopped, before ``turn_end`` fires."""
         self._cancel = threading.Event()
         self._idle.clear()
         self._turn_thread = threading.get_ident()
@@ -106,6 +110,8 @@ class ChatEngine:
         finally:
             self._turn_thread = None
             self._idle.set()
+        if on_end is not None:
+            on_end(result)
         payload = {"cancelled": result.cancelled}
         if result.error:
             payload["error"] = result.error

@@ -3,17 +3,15 @@ prompt_toolkit application.
 
 Threads: the prompt_toolkit event loop (the UI thread) reads keys and runs actions,
 meta-commands and Lua; a turn (``App.send``, blocking) runs on a worker thread
-(``turns.TurnRunner``). Anything printed goes through ``Scrollback``, which marshals it to
-the UI loop and prints it above the prompt, so the prompt stays usable while a reply streams.
+(``turns.TurnRunner``), and so do its event handlers. Anything printed goes through
+``Scrollback``, which marshals it to the UI loop and prints it above the prompt, so the
+prompt stays usable while a reply streams. The UI thread never waits for Lua running on the
+worker: it refuses to enter Lua then, and Ctrl-C interrupts that Lua.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import hashlib
-import os
-import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -25,38 +23,47 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.filters import Condition, has_focus
 from prompt_toolkit.formatted_text import StyleAndTextTuples
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.key_binding.vi_state import InputMode
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.output import Output
 
 from smelt_repl import commands, display
 from smelt_repl.actions import Actions
+from smelt_repl.interactive import project_history
 from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings, user_mode_filter
 from smelt_repl.keynotation import parse_keys
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.pickers import Choice, Picker
 from smelt_repl.scrollback import Scrollback, Writer
 from smelt_repl.terminal_sigint import sigint_from_terminal
-from smelt_repl.status import StatusFacts, mode_label, spinner_frame, status_fragments, status_text
-from smelt_repl.turns import CANCELLING, STREAMING, WAITING, TurnRunner
+from smelt_repl.status import StatusFacts, activity_text, mode_label, status_fragments, status_text
+from smelt_repl.turns import ENDING, WAITING, TurnRunner
 
 if TYPE_CHECKING:
     from smelt_repl.app import App
 
 ESCAPE_DELAY = 0.05  # ttimeoutlen: how long a lone Escape byte waits for the rest of a sequence
 HINT_SECONDS = 4.0
+LUA_BUSY = "Lua is busy in a turn's event handler (Ctrl-C stops it)"
+
+__all__ = ["Shell"]
 
 
 class _ShellApplication(Application[None]):
-    """An Application whose key-sequence timeout is short in vi insert mode, so Escape
-    leaves insert mode at once although Alt-Enter (Escape, Enter) makes it a prefix, and
-    Vim-like elsewhere, so ``gg`` or ``dd`` typed at human speed still work."""
+    """An Application whose key-sequence timeout is short for an Escape pending in vi insert
+    mode, so Escape leaves insert mode at once although Alt-Enter (Escape, Enter) makes it a
+    prefix, and Vim-like otherwise, so ``gg``, ``dd`` or an insert-mode ``jk`` keymap typed
+    at human speed still work."""
 
     @property
     def timeoutlen(self) -> float | None:  # type: ignore[override]
-        if self.editing_mode == EditingMode.VI and self.vi_state.input_mode == InputMode.INSERT:
+        processor = getattr(self, "key_processor", None)
+        pending = processor.key_buffer if processor is not None else []
+        if (pending and pending[0].key == Keys.Escape and self.editing_mode == EditingMode.VI
+                and self.vi_state.input_mode == InputMode.INSERT):
             return ESCAPE_DELAY
         return self._timeoutlen
 
@@ -82,6 +89,7 @@ class Shell:
         self._user_keymaps: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {}
         self._hint: tuple[str, float] = ("", 0.0)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._spinning = False
         input_focused = has_focus(self.buffer)
         self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), self._status)
         self.application = _ShellApplication(
@@ -93,7 +101,7 @@ class Shell:
             erase_when_done=True, input=input, output=output, before_render=self._sync_editing_mode)
         self.application.ttimeoutlen = ESCAPE_DELAY
         self.terminal = self.application.output
-        self.color = _wants_color(self.terminal) if color is None else color
+        self.color = display.wants_color(self.terminal) if color is None else color
         self.scrollback = Scrollback(write or self._write_terminal)
         self.runner: TurnRunner = None  # type: ignore[assignment]  # set by connect()
 
@@ -145,12 +153,14 @@ class Shell:
         """Print one red error line into the scrollback."""
         self.scrollback.write(display.error_line(text, self.color))
 
-    def show_session(self, messages: list[dict]) -> None:
-        """Reset the prompt, vim mode and picker, then replay ``messages`` under a separator."""
+    def show_session(self, messages: list[dict], reset_mode: bool = True) -> None:
+        """Reset the prompt and picker (and with ``reset_mode`` the vim mode, to insert), then
+        replay ``messages`` under a separator."""
         def reset() -> None:
             self.picker.close()
             self.buffer.reset()
-            self.application.vi_state.input_mode = InputMode.INSERT
+            if reset_mode:
+                self.application.vi_state.input_mode = InputMode.INSERT
         self._on_ui(reset)
         label = f"session {self.app.session.id[:8]}" if self.app is not None else ""
         width = self.width()
@@ -158,11 +168,25 @@ class Shell:
                               + display.replay(messages, width, self.color))
 
     def cancel_turn(self) -> None:
-        """Cancel the turn in flight, if any; returns once it has stopped."""
+        """Cancel the turn in flight and any queued message; returns once the end of the
+        reply is printed, so a replay that follows comes after it."""
         if self.runner is not None:
-            self.runner.cancel()
-        if self.app is not None:
-            self.app.cancel_turn()
+            self.runner.stop()
+        elif self.app is not None:
+            self.app.engine.cancel()
+
+    def run_builtin(self, name: str, args: str) -> bool:
+        """``smelt.cmd.run`` of a built-in meta-command; False when ``name`` is none. On the UI
+        thread it runs at once and its errors go back to the caller; from a turn's event
+        handler it is handed to the UI thread and its errors are printed there."""
+        command = commands.builtin(name)
+        if command is None:
+            return False
+        if self._on_ui_thread():
+            command.run(self, args)
+        else:
+            self._on_ui(lambda: commands.run_guarded(self, name, lambda: command.run(self, args)))
+        return True
 
     def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
         """Bind vim-notation ``keys`` in mode "n"/"i" to ``action``; rebinding replaces."""
@@ -217,13 +241,20 @@ class Shell:
 
     def run_command(self, line: str) -> None:
         """Run a ``:command`` line (Ctrl-C can stop Lua code it runs)."""
+        if commands.enters_lua(self, line) and self._lua_busy_elsewhere():
+            self.error(LUA_BUSY)
+            return
         with self._lua_interruptible():
             commands.run(self, line)
 
-    def send_message(self, text: str) -> None:
-        """Send ``text`` as a chat turn and animate the spinner until the first token."""
-        if self.runner.start(text) and self.application.is_running:
+    def send_message(self, text: str) -> bool:
+        """Send ``text`` as a chat turn (queued while the last one ends) and animate the
+        spinner while waiting for the first token; False when it was not taken."""
+        if not self.runner.start(text):
+            return False
+        if self.application.is_running:
             self.application.create_background_task(self._spin())
+        return True
 
     def status_text(self) -> str:
         """The status line as plain text."""
@@ -246,15 +277,10 @@ class Shell:
     # -- internals -----------------------------------------------------------------------
 
     def _activity(self) -> str:
-        phase = self.runner.phase if self.runner is not None else None
-        if phase == WAITING:
-            return f"{spinner_frame(int(time.monotonic() * 10))} waiting"
-        if phase == STREAMING:
-            return "streaming · Ctrl-C cancels"
-        if phase == CANCELLING:
-            return "cancelling"
         text, at = self._hint
-        return text if text and time.monotonic() - at < HINT_SECONDS else ""
+        hint = text if time.monotonic() - at < HINT_SECONDS else ""
+        phase = self.runner.phase if self.runner is not None else None
+        return activity_text(phase, self.host is not None and self.host.running, hint)
 
     def _status(self) -> StyleAndTextTuples:
         if self.app is None:
@@ -262,12 +288,26 @@ class Shell:
         return status_fragments(self.status_facts())  # type: ignore[return-value]
 
     async def _spin(self) -> None:
-        while self.runner.phase == WAITING:
-            self.application.invalidate()
-            await asyncio.sleep(0.1)
+        if self._spinning:
+            return
+        self._spinning = True
+        try:
+            while self.runner.busy:  # queued messages wait for their first token too
+                if self.runner.phase in (WAITING, ENDING):
+                    self.application.invalidate()
+                await asyncio.sleep(0.1)
+        finally:
+            self._spinning = False
         self.application.invalidate()
 
+    def _lua_busy_elsewhere(self) -> bool:
+        # Keys are read only while no Lua runs on the UI thread: running Lua is on the worker.
+        return self.host is not None and self.host.running
+
     def _run_user_action(self, action: Callable[[], object], keys: str) -> None:
+        if self._lua_busy_elsewhere():
+            self.error(LUA_BUSY)
+            return
         with self._lua_interruptible():
             try:
                 action()
@@ -297,13 +337,16 @@ class Shell:
         self.application.layout.focus(self.screen.input_window)
         self.application.invalidate()
 
+    def _on_ui_thread(self) -> bool:
+        loop = self._loop
+        return loop is None or _running_loop() is loop
+
     def _on_ui(self, operation: Callable[[], None]) -> None:
         """Run ``operation`` on the UI thread (now, if this is it)."""
-        loop = self._loop
-        if loop is None or _running_loop() is loop:
+        if self._on_ui_thread():
             operation()
         else:
-            loop.call_soon_threadsafe(operation)
+            self._loop.call_soon_threadsafe(operation)  # type: ignore[union-attr]
 
     def _write_terminal(self, text: str) -> None:
         self.terminal.write_raw(text)
@@ -315,60 +358,3 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-def _wants_color(output: Output) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    try:
-        return output.fileno() is not None and os.isatty(output.fileno()) and os.environ.get("TERM") != "dumb"
-    except Exception:
-        return False
-
-
-def project_history(cwd: str) -> History:
-    """The input history of the project in ``cwd`` (a file under the XDG state dir)."""
-    from smelt_repl.paths import state_dir
-
-    directory = state_dir() / "history"
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return InMemoryHistory()
-    digest = hashlib.sha256(os.path.abspath(cwd).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return FileHistory(str(directory / digest))
-
-
-def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
-    """The interactive REPL: start the app on ``session_id`` (or a new session), run the
-    prompt until the user leaves, shut down; returns the exit code."""
-    from smelt_repl.app import App, ConfigError
-    from smelt_repl.applog import setup_app_log
-    from smelt_repl.lua_host import LuaHost
-    from smelt_repl.paths import config_dir, sessions_root
-    from smelt_repl.session_core import SessionError, SessionStore
-
-    setup_app_log()
-    shell = Shell()
-    app = App(SessionStore(sessions_root()), cwd=os.getcwd(), ui=shell, model_flag=args.model,
-              api_base=args.api_base)
-    host = LuaHost(app)
-    shell.connect(app, host)
-    try:
-        host.load_config(config_dir())
-        app.start(session_id)
-    except (SessionError, ConfigError) as exc:
-        print(f"smelt-repl: {exc}", file=sys.stderr)
-        app.session.close()
-        return 1
-    if session_id is not None:
-        shell.show_session(app.session.messages)
-    try:
-        shell.run()
-    finally:
-        shell.runner.cancel()
-        app.shutdown()
-        shell.runner.join(5)
-    if app.session.persisted:
-        print(f"resume with: smelt-repl --resume {app.session.id[:8]}")
-    return 0

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from smelt_repl.turns import CANCELLING, ENDING, STREAMING, WAITING
 
 if TYPE_CHECKING:
     from prompt_toolkit.application import Application
@@ -66,6 +69,19 @@ def status_fragments(facts: StatusFacts) -> list[tuple[str, str]]:
 def status_text(facts: StatusFacts) -> str:
     """The status line as plain text (tests, logs)."""
     return "".join(text for _, text in status_fragments(facts))
+
+
+def activity_text(phase: str | None, lua_running: bool, hint: str) -> str:
+    """The activity part of the status line for a turn ``phase`` (``turns.*``), else ``hint``."""
+    if phase == WAITING:
+        return f"{spinner_frame(int(time.monotonic() * 10))} waiting"
+    if phase == STREAMING:
+        return "streaming · Ctrl-C cancels"
+    if phase == CANCELLING:
+        return "cancelling"
+    if phase == ENDING and lua_running:
+        return "turn_end handlers run · Ctrl-C stops them"
+    return hint
 
 
 def spinner_frame(tick: int) -> str:

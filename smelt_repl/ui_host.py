@@ -24,11 +24,19 @@ class UiHost(Protocol):
     def error(self, text: str) -> None:
         """Print one error line into the scrollback."""
 
-    def show_session(self, messages: list[dict]) -> None:
-        """Clear the transient state and replay ``messages`` onto the screen (load, reset, fork)."""
+    def show_session(self, messages: list[dict], reset_mode: bool = True) -> None:
+        """Clear the prompt and picker and replay ``messages`` onto the screen; with
+        ``reset_mode`` (load, reset, resume) the prompt goes back to vim insert mode too,
+        without it (rewind) the mode stays as it is."""
 
     def cancel_turn(self) -> None:
-        """Cancel the turn in flight, if any; returns once it has stopped."""
+        """Cancel the turn in flight, if any; returns once it has stopped and the end of its
+        reply is on screen, so whatever is printed next comes after it."""
+
+    def run_builtin(self, name: str, args: str) -> bool:
+        """Run the UI's own meta-command ``:name args`` (``smelt.cmd.run``); False when there
+        is no such command. Errors a person can cause are raised as ValueError-like
+        exceptions with a readable message."""
 
     def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
         """Bind ``keys`` in vim mode ``mode`` ("n" or "i") to the callable ``action``."""

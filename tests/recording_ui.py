@@ -13,6 +13,8 @@ class RecordingUi:
         self.errors: list[str] = []
         self.shown: list[list[dict]] = []
         self.cancels = 0
+        self.builtins = {"cost", "help"}
+        self.builtin_runs: list[tuple[str, str]] = []
         self.keymaps: dict[tuple[str, str], tuple[object, str | None]] = {}
 
     def set_prompt_text(self, text: str) -> None:
@@ -27,12 +29,20 @@ class RecordingUi:
     def error(self, text: str) -> None:
         self.errors.append(text)
 
-    def show_session(self, messages: list[dict]) -> None:
+    def show_session(self, messages: list[dict], reset_mode: bool = True) -> None:
         self.shown.append(list(messages))
         self.prompt = ""
+        if reset_mode:
+            self.vim_insert = True
 
     def cancel_turn(self) -> None:
         self.cancels += 1
+
+    def run_builtin(self, name: str, args: str) -> bool:
+        if name not in self.builtins:
+            return False
+        self.builtin_runs.append((name, args))
+        return True
 
     def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
         self.keymaps[(mode, keys)] = (action, desc)

@@ -108,3 +108,32 @@ def test_invalid_rewind_does_not_cancel_the_turn_in_flight(app, provider_server)
     app.events.on("stream_delta", bad_rewind)
     result = app.send("q")
     assert errors and not result.cancelled and result.reply == "a b c d e f"
+
+
+def test_rewind_changes_the_vim_mode_only_when_asked(app, ui):
+    app.send("q1")
+    app.rewind_to(0)
+    assert ui.prompt == "q1" and not ui.vim_insert
+    app.send("q1")
+    app.rewind_to(0, restore_vim_insert=True)
+    assert ui.vim_insert
+
+
+@pytest.mark.parametrize("operation", ["reset", "load"])
+def test_reset_and_load_put_the_prompt_in_insert_mode(app, ui, operation):
+    app.send("q1")
+    first = app.session.id
+    app.reset()
+    ui.vim_insert = False
+    if operation == "load":
+        app.load(first)
+    else:
+        app.reset()
+    assert ui.vim_insert
+
+
+def test_cancelling_with_a_ui_goes_through_the_ui(app, ui):
+    app.send("q1")
+    app.rewind_to(0)
+    app.reset()
+    assert ui.cancels == 2

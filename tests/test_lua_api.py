@@ -275,3 +275,10 @@ def test_event_from_another_thread_while_lua_waits_for_it(host, app):
     """)
     assert joined == [True]
     assert lua_value(host, "during") == 0 and lua_value(host, "pings") == ["worker"]
+
+
+def test_cmd_run_hands_builtins_to_the_ui(host, ui):
+    assert lua_value(host, "smelt.cmd.run(':cost  now ')") is None
+    assert ui.builtin_runs == [("cost", "now")]
+    ok, msg = lua_value(host, "{pcall(smelt.cmd.run, ':nosuch')}")
+    assert (ok, msg) == (False, "unknown command :nosuch")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
@@ -120,3 +122,93 @@ def test_events_printing_from_the_turn_thread(store, tmp_path, xdg):
     with ShellDriver(store, tmp_path, lua_config=config) as sh:
         sh.submit("hi")
         sh.wait_output("turn over, cancelled=false")
+
+
+def lua_config(xdg, code: str):
+    config = xdg["config"] / "smelt"
+    config.mkdir()
+    (config / "init.lua").write_text(code)
+    return config
+
+
+def test_cmd_run_runs_builtin_and_lua_commands(lua_sh):
+    lua_sh.command(":lua smelt.cmd.run(':cost')")
+    lua_sh.wait_output("cache hits")
+    lua_sh.command(":lua smelt.cmd.run(':greet from lua')")
+    lua_sh.wait_output("hello from lua")
+    lua_sh.command(":lua smelt.cmd.run(':nosuch')")
+    lua_sh.wait_output("unknown command :nosuch")
+    lua_sh.command(":lua print(pcall(smelt.cmd.run, ':rewind 9'))")
+    lua_sh.wait_output("false\tno turn 9 to rewind to")
+    assert "TypeError" not in lua_sh.output
+
+
+def test_turn_end_output_follows_the_whole_reply(store, tmp_path, xdg, provider_server):
+    config = lua_config(xdg, """
+        smelt.events.on("turn_end", function()
+          smelt.notify("turn over")
+          smelt.cmd.run(":cost")  -- on the turn's thread: handed to the UI thread
+        end)
+    """)
+    provider_server.script(text="first line\nlast line without newline", chunks=4)
+    spec = provider_server.provider_spec("openai-compatible")
+    with ShellDriver(store, tmp_path, lua_config=config, model="loop/m", providers={"loop": spec}) as sh:
+        sh.submit("hi")
+        out = sh.wait_output("cache hits")
+        assert out.index("last line without newline") < out.index("turn over") < out.index("cache hits")
+
+
+def test_insert_mode_keymap_of_two_keys_typed_at_human_speed(store, tmp_path, xdg):
+    config = lua_config(xdg, 'smelt.keymap.set("i", "jk", function() smelt.notify("jk fired") end)')
+    with ShellDriver(store, tmp_path, lua_config=config) as sh:
+        sh.type("j")
+        time.sleep(0.25)
+        sh.type("k")
+        sh.wait_output("jk fired")
+        assert sh.buffer_text == ""
+        sh.type("ja")
+        sh.wait_for(lambda: sh.buffer_text == "ja", what="j then a typed as text")
+        started = time.monotonic()
+        sh.escape()
+        assert time.monotonic() - started < 0.5
+
+
+def test_rewind_from_lua_keeps_the_vim_mode_unless_asked(store, tmp_path, xdg):
+    config = lua_config(xdg, """
+        smelt.keymap.set("n", "gR", function()
+          local turns = smelt.session.turns()
+          smelt.session.rewind_to(turns[#turns].block_idx)
+        end)
+        smelt.keymap.set("n", "gZ", function() smelt.session.reset() end)
+    """)
+    with ShellDriver(store, tmp_path, lua_config=config) as sh:
+        sh.submit("edit me")
+        sh.escape()
+        sh.type("gR")
+        sh.wait_for(lambda: sh.buffer_text == "edit me", what="rewind")
+        sh.sync()
+        assert "NORMAL" in sh.status
+        sh.type("gZ")
+        sh.wait_for(lambda: "INSERT" in sh.status, what="reset puts the prompt in insert mode")
+
+
+def test_ctrl_c_stops_runaway_lua_on_the_turn_thread(store, tmp_path, xdg):
+    config = lua_config(xdg, """
+        smelt.settings.lua_budget = 0
+        smelt.events.on("turn_end", function() while true do end end)
+    """)
+    with ShellDriver(store, tmp_path, lua_config=config) as sh:
+        try:
+            sh.type("hi\r")
+            sh.wait_output("Offline mode")
+            sh.wait_for(lambda: sh.host.running, what="the handler to run")
+            sh.command(":lua print('not now')")  # must not freeze the UI
+            sh.wait_output("Lua is busy")
+            sh.type("\x03")
+            sh.wait_output("interrupted")
+            sh.wait_idle()
+            sh.command(":lua print('now ' .. 1)")
+            sh.wait_output("now 1")
+            assert "not now" not in sh.output
+        finally:
+            sh.host.interrupt()

@@ -133,7 +133,7 @@ def _args(**overrides: object) -> argparse.Namespace:
 
 def test_run_interactive_resumes_and_prints_the_resume_hint(store, tmp_path, monkeypatch, capsys):
     from smelt_repl.app import App
-    from smelt_repl.shell import run_interactive
+    from smelt_repl.interactive import run_interactive
 
     monkeypatch.chdir(tmp_path)
     app = App(store, cwd=str(tmp_path), env={})
@@ -148,7 +148,7 @@ def test_run_interactive_resumes_and_prints_the_resume_hint(store, tmp_path, mon
 
 
 def test_run_interactive_new_empty_session_prints_no_hint(store, tmp_path, monkeypatch, capsys):
-    from smelt_repl.shell import run_interactive
+    from smelt_repl.interactive import run_interactive
 
     monkeypatch.chdir(tmp_path)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
@@ -158,9 +158,56 @@ def test_run_interactive_new_empty_session_prints_no_hint(store, tmp_path, monke
 
 
 def test_run_interactive_start_error_is_one_line_exit_1(store, tmp_path, monkeypatch, capsys):
-    from smelt_repl.shell import run_interactive
+    from smelt_repl.interactive import run_interactive
 
     monkeypatch.chdir(tmp_path)
     assert run_interactive(_args(), "f" * 64) == 1
     err = capsys.readouterr().err
     assert err.startswith("smelt-repl: ") and err.count("\n") == 1
+
+
+@pytest.fixture
+def app_log(xdg):
+    """The app log file of ``setup_app_log`` in the temp state dir; logging restored after."""
+    import logging
+    from pathlib import Path
+
+    from smelt_repl.applog import setup_app_log
+
+    smelt = logging.getLogger("smelt")
+    saved = list(smelt.handlers), smelt.propagate, smelt.level
+    for handler in saved[0]:
+        smelt.removeHandler(handler)
+    setup_app_log()
+    (handler,) = smelt.handlers
+    yield Path(handler.baseFilename)
+    handler.close()
+    smelt.removeHandler(handler)
+    smelt.handlers[:], smelt.propagate, smelt.level = saved
+
+
+def test_a_bug_under_a_lua_function_goes_to_the_app_log(app_log):
+    from smelt_repl.lua_host.bindings import Tier, guard
+
+    failing = guard("boom", lambda: 1 / 0, Tier.HOST, lambda: True, lambda: None)
+    assert failing() == ("smelt.boom: ZeroDivisionError: division by zero", None)
+    logged = app_log.read_text()
+    assert "smelt.boom failed" in logged and "Traceback" in logged
+
+
+def test_interactive_logging_never_reaches_the_terminal(app_log, capfd):
+    import logging
+
+    from smelt_repl.interactive import logs_to_file_only
+
+    before = logging.lastResort, logging.getLogger().handlers[:]
+    with logs_to_file_only():
+        logging.getLogger("asyncio").error("loop trouble")
+        logging.lastResort.handle(logging.makeLogRecord({"msg": "last resort", "levelno": logging.ERROR}))
+        thread = threading.Thread(target=lambda: 1 / 0)
+        thread.start()
+        thread.join()
+    assert (logging.lastResort, logging.getLogger().handlers) == before
+    assert capfd.readouterr().err == ""
+    logged = app_log.read_text()
+    assert "loop trouble" in logged and "ZeroDivisionError" in logged

@@ -125,3 +125,58 @@ def test_ctrl_c_right_after_enter_still_cancels(loop_sh, provider_server):
     loop_sh.wait_idle()
     assert "[cancelled]" in loop_sh.output and "w29" not in loop_sh.output
     assert not loop_sh.exited(0.1)
+
+
+def slow_turn_end(sh, seconds: float) -> None:
+    """Keep the turn's worker busy after its reply, as a slow turn_end handler would."""
+    import time
+
+    sh.app.events.on("turn_end", lambda payload: time.sleep(seconds))
+
+
+@pytest.mark.parametrize("command", [":reset", ":rewind 1"])
+def test_cancelled_tail_prints_before_the_replay(loop_sh, provider_server, command):
+    provider_server.script(text="kept")
+    loop_sh.submit("first")
+    slow_turn_end(loop_sh, 0.3)
+    provider_server.script(chunks=["word0\n", "word1\npartial tail"] + [" more"] * 30, delay=0.1)
+    loop_sh.type("second\r")
+    loop_sh.wait_output("word1\n")
+    loop_sh.command(command)
+    loop_sh.wait_idle()
+    out = loop_sh.output
+    replay_at = out.rindex("── session")
+    assert out.index("partial tail") < out.index("[cancelled]") < replay_at
+    assert "[cancelled]" not in out[replay_at:]
+
+
+def test_enter_right_after_ctrl_c_sends_once_the_reply_has_ended(loop_sh, provider_server):
+    provider_server.script(chunks=[f"word{i}\n" for i in range(40)], delay=0.1)
+    loop_sh.type("long one\r")
+    loop_sh.wait_output("word1\n")
+    slow_turn_end(loop_sh, 1.0)
+    provider_server.script(text="second reply")
+    loop_sh.type("\x03next\r")
+    loop_sh.sync()
+    assert loop_sh.shell.runner.busy and loop_sh.buffer_text == ""
+    assert "still streaming" not in loop_sh.status
+    loop_sh.wait_output("second reply")
+    loop_sh.wait_idle()
+    out = loop_sh.output
+    assert out.index("[cancelled]") < out.index("› next") < out.index("second reply")
+    assert [m["content"] for m in loop_sh.app.session.messages if m["role"] == "user"] == ["long one", "next"]
+
+
+def test_ctrl_c_takes_back_a_queued_message(loop_sh, provider_server):
+    provider_server.script(chunks=[f"word{i}\n" for i in range(40)], delay=0.1)
+    loop_sh.type("long one\r")
+    loop_sh.wait_output("word1\n")
+    slow_turn_end(loop_sh, 1.0)
+    loop_sh.type("\x03queued\r")
+    loop_sh.sync()
+    assert loop_sh.shell.runner.busy and loop_sh.buffer_text == ""
+    loop_sh.type("\x03")
+    loop_sh.sync()
+    assert loop_sh.buffer_text == "queued"
+    loop_sh.wait_idle()
+    assert [m["content"] for m in loop_sh.app.session.messages if m["role"] == "user"] == ["long one"]

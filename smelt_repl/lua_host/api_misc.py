@@ -103,17 +103,17 @@ class HostApi:
         return to_lua(self.lua, [{"name": c.name, "desc": c.desc} for c in self.commands.all()])
 
     def cmd_resolve(self, line: Any = None) -> Any:
-        """Back end of ``smelt.cmd.run(line)``: a Lua command comes back to be called in Lua
-        (its errors reach the caller); anything else goes to the UI's own commands."""
+        """Back end of ``smelt.cmd.run(line)``: a built-in command runs in the UI (its errors
+        come back as Lua errors); a Lua command comes back to be called in Lua (its errors
+        reach the caller too)."""
         name, args = split_command_line(lua_string(line, "smelt.cmd.run: line"))
         if not name:
             raise LuaApiError("smelt.cmd.run: empty command line")
+        if self.app.ui.run_builtin(name, args):  # built-ins win, as on the command line
+            return None
         command = self.commands.get(name)
         if command is not None:
             return to_lua(self.lua, {"handler": command.handler, "args": args})
-        run_builtin = getattr(self.app.ui, "run_command", None)
-        if run_builtin is not None and run_builtin(name, args):
-            return None
         raise LuaApiError(f"unknown command :{name}")
 
     # -- events -----------------------------------------------------------------------------

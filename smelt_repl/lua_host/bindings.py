@@ -15,7 +15,7 @@ from typing import Any
 
 from smelt_repl.session_core import SessionError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("smelt.lua_host")  # under "smelt": the app log, never the terminal
 
 Guarded = Callable[..., tuple[str | None, Any]]
 

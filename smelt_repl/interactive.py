@@ -1,0 +1,98 @@
+"""Starting and ending the interactive REPL: the app, the Lua host and the shell wired
+together, logs kept off the terminal while the prompt runs, the project's input history.
+
+``shell.py`` holds the UI itself; this module only runs it (``cli`` calls
+``run_interactive``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+
+log = logging.getLogger("smelt.shell")
+
+
+def project_history(cwd: str) -> History:
+    """The input history of the project in ``cwd`` (a file under the XDG state dir)."""
+    from smelt_repl.paths import state_dir
+
+    directory = state_dir() / "history"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return InMemoryHistory()
+    digest = hashlib.sha256(os.path.abspath(cwd).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return FileHistory(str(directory / digest))
+
+
+@contextmanager
+def logs_to_file_only() -> Iterator[None]:
+    """While the prompt runs, nothing may print over it: records of every logger (asyncio and
+    libraries too, not only ``smelt.*``) and threads' uncaught exceptions go to the app log
+    (``applog.setup_app_log``), and Python's last-resort handler (stderr) is switched off."""
+    root = logging.getLogger()
+    added = [h for h in logging.getLogger("smelt").handlers if h not in root.handlers]
+    saved = logging.lastResort, threading.excepthook
+    for handler in added:
+        root.addHandler(handler)
+    logging.lastResort = logging.NullHandler()  # type: ignore[assignment]
+    threading.excepthook = _log_thread_exception
+    try:
+        yield
+    finally:
+        for handler in added:
+            root.removeHandler(handler)
+        logging.lastResort, threading.excepthook = saved
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if not issubclass(args.exc_type, SystemExit):
+        name = args.thread.name if args.thread is not None else "?"
+        log.error("uncaught exception in thread %s", name,
+                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+
+def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
+    """The interactive REPL: start the app on ``session_id`` (or a new session), run the
+    prompt until the user leaves, shut down; returns the exit code."""
+    from smelt_repl.app import App, ConfigError
+    from smelt_repl.applog import setup_app_log
+    from smelt_repl.lua_host import LuaHost
+    from smelt_repl.paths import config_dir, sessions_root
+    from smelt_repl.session_core import SessionError, SessionStore
+    from smelt_repl.shell import Shell
+
+    setup_app_log()
+    shell = Shell()
+    app = App(SessionStore(sessions_root()), cwd=os.getcwd(), ui=shell, model_flag=args.model,
+              api_base=args.api_base)
+    host = LuaHost(app)
+    shell.connect(app, host)
+    try:
+        host.load_config(config_dir())
+        app.start(session_id)
+    except (SessionError, ConfigError) as exc:
+        print(f"smelt-repl: {exc}", file=sys.stderr)
+        app.session.close()
+        return 1
+    if session_id is not None:
+        shell.show_session(app.session.messages)
+    with logs_to_file_only():
+        try:
+            shell.run()
+        finally:
+            shell.runner.cancel()
+            app.shutdown()
+            shell.runner.join(5)
+    if app.session.persisted:
+        print(f"resume with: smelt-repl --resume {app.session.id[:8]}")
+    return 0
