@@ -107,12 +107,15 @@ class _StreamingApp:
     def __init__(self, deltas: list[str]) -> None:
         self.deltas = deltas
 
-    def send(self, content: object, sink) -> object:  # noqa: ANN001
+    def send(self, content: object, sink, on_end=None) -> object:  # noqa: ANN001 - App.send's shape
         from smelt_repl.engine import TurnResult
 
         for delta in self.deltas:
             sink(delta)
-        return TurnResult(reply="".join(self.deltas))
+        result = TurnResult(reply="".join(self.deltas))
+        if on_end is not None:
+            on_end(result)
+        return result
 
     def cancel_turn(self) -> None:
         pass

@@ -17,12 +17,12 @@ from smelt_repl.engine import ChatEngine, Sink, TurnResult
 from smelt_repl.events import EventBus
 from smelt_repl.providers import ProviderSpec, ResolvedModel, make_provider, resolve_model
 from smelt_repl.session_core import Session, SessionStore
-from smelt_repl.system_prompt import assemble_system_prompt
+from smelt_repl.system_prompt import DEFAULT_SYSTEM_PROMPT, assemble_system_prompt
 from smelt_repl.ui_host import UiHost
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "model": None,  # "provider/model"; None means the offline responder
-    "system_prompt": None,  # None means the built-in default
+    "system_prompt": DEFAULT_SYSTEM_PROMPT,  # nil/None also means this built-in default
     "vim": True,
     "restore_vim_insert": True,
 }

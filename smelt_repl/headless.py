@@ -33,7 +33,8 @@ def run_headless(args: argparse.Namespace) -> int:
 
 def _read_message(raw: str | None) -> str | None:
     """The message to send; None when there is none (blank stdin counts as none)."""
-    text = sys.stdin.read() if raw == "-" else raw
+    # A trailing newline from `echo ... |` is not part of the message.
+    text = sys.stdin.read().rstrip("\n") if raw == "-" else raw
     return text if text and text.strip() else None
 
 

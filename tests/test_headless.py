@@ -51,7 +51,7 @@ def test_message_from_stdin(xdg):
     result = run(xdg, "--headless", "-", stdin="question from a pipe\n")
     assert result.returncode == 0, result.stderr
     (session_dir,) = sessions(xdg)
-    assert messages(session_dir)[0]["content"] == "question from a pipe\n"
+    assert messages(session_dir)[0]["content"] == "question from a pipe"
 
 
 def test_openai_compatible_server_by_flags_alone(xdg, provider_server):

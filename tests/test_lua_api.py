@@ -282,3 +282,19 @@ def test_cmd_run_hands_builtins_to_the_ui(host, ui):
     assert ui.builtin_runs == [("cost", "now")]
     ok, msg = lua_value(host, "{pcall(smelt.cmd.run, ':nosuch')}")
     assert (ok, msg) == (False, "unknown command :nosuch")
+
+
+def test_lua_equals_prints_values_and_tables_readably(host, app, ui):
+    app.send("hi")
+    host.exec('=smelt.session.tokens().total > 0, {1, "two", {k = "v"}}, nil')
+    assert ui.outputs[-1] == 'true\t{1, "two", {k = "v"}}\tnil'
+    host.exec("=smelt.session.tokens()")
+    assert ui.outputs[-1].startswith("{cache_hit_ratio = ") and "total = " in ui.outputs[-1]
+
+
+def test_settings_show_their_defaults(host):
+    from smelt_repl.system_prompt import DEFAULT_SYSTEM_PROMPT
+
+    assert lua_value(host, "smelt.settings.lua_budget") == 50_000_000
+    assert lua_value(host, "smelt.settings.system_prompt") == DEFAULT_SYSTEM_PROMPT
+    assert lua_value(host, "smelt.session.system()").startswith(DEFAULT_SYSTEM_PROMPT)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.lua_helpers import EXAMPLES, host, lua, lua_value  # noqa: F401
+import pytest
+
+from tests.lua_helpers import EXAMPLES, headless_host, host, lua, lua_value  # noqa: F401
 
 
 def load_example(host, name: str) -> None:
@@ -90,3 +92,10 @@ def test_local_model(host, app):
     assert app.providers["local"].api_base == "http://127.0.0.1:11434/v1"
     assert app.context_window() == 128000
     assert app.system().endswith("Answer briefly; prefer code over prose when both would do.")
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.lua")), ids=lambda p: p.name)
+def test_every_example_loads_quietly_as_a_headless_plugin(headless_host, capsys, path):
+    """Installed in plugins/, an example must not add an error to every `smelt-repl -p` run."""
+    assert headless_host.run_file(path), f"{path.name} failed to load headless"
+    assert capsys.readouterr().err == ""

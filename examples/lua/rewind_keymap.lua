@@ -5,7 +5,9 @@
 -- Nothing is lost: the transcript on disk is append-only and `:rewind undo` brings the
 -- turns back.
 
-smelt.keymap.set("n", "gr", function()
+-- Keymaps need the terminal UI: in headless runs (smelt-repl -p) this plugin steps aside
+-- quietly instead of reporting an error on every run.
+local ok, err = pcall(smelt.keymap.set, "n", "gr", function()
   local turns = smelt.session.turns()
   local last = turns[#turns]
   if not last then
@@ -14,3 +16,6 @@ smelt.keymap.set("n", "gr", function()
   end
   smelt.session.rewind_to(last.block_idx, { restore_vim_insert = true })
 end, { desc = "rewind to the last user turn and edit it" })
+if not ok and not tostring(err):find("UiHost-only", 1, true) then
+  error(err, 0)
+end

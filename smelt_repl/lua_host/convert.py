@@ -88,3 +88,25 @@ def lua_type_name(value: Any) -> str:
     if isinstance(value, (str, bytes)):
         return "string"
     return lua54.lua_type(value) or type(value).__name__
+
+
+def format_lua_value(value: Any, *, nested: bool = False) -> str:
+    """Plain data (from ``from_lua``) written the way Lua source would write it."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"' if nested else value
+    if isinstance(value, list):
+        return "{" + ", ".join(format_lua_value(v, nested=True) for v in value) + "}"
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        return "{" + ", ".join(f"{_source_key(k)} = {format_lua_value(v, nested=True)}" for k, v in items) + "}"
+    return str(value)
+
+
+def _source_key(key: Any) -> str:
+    if isinstance(key, str) and key.isidentifier():
+        return key
+    return "[" + format_lua_value(key, nested=True) + "]"

@@ -15,6 +15,7 @@ from smelt_repl.lua_host import config
 from smelt_repl.lua_host.api_misc import HostApi
 from smelt_repl.lua_host.api_session import SessionApi
 from smelt_repl.lua_host.bindings import Tier, guard
+from smelt_repl.lua_host.convert import format_lua_value, from_lua
 from smelt_repl.lua_host.registries import CommandRegistry, Subscriptions, split_command_line
 from smelt_repl.lua_host.runtime import DEFAULT_BUDGET, DEFAULT_MAX_MEMORY, CallResult, LuaRuntimeBox
 
@@ -24,6 +25,7 @@ class LuaHost:
 
     def __init__(self, app: Any, *, max_memory: int | None = DEFAULT_MAX_MEMORY) -> None:
         self.app = app
+        app.settings.setdefault("lua_budget", DEFAULT_BUDGET)  # visible to scripts as smelt.settings.lua_budget
         self.runtime = LuaRuntimeBox(max_memory=max_memory, budget=self._budget)
         self.commands_registry = CommandRegistry()
         self.subscriptions = Subscriptions()
@@ -52,12 +54,16 @@ class LuaHost:
         return [(c.name, c.desc) for c in self.commands_registry.all()]
 
     def exec(self, code: str, chunkname: str = "=:lua") -> None:
-        """Run a string of Lua (``:lua CODE``); ``=expr`` prints the expression's values."""
-        if code.lstrip().startswith("="):
-            code = "print(" + code.lstrip()[1:] + ")"
+        """Run a string of Lua (``:lua CODE``); ``=expr`` prints the expression's values,
+        tables included (``{total = 3, ...}``), like Neovim's ``:lua =``."""
+        show = code.lstrip().startswith("=")
+        if show:
+            code = "return " + code.lstrip()[1:]
         result = self.runtime.run(code, chunkname)
         if not result.ok:
             self._report(result.error)
+        elif show:
+            self.app.notify("\t".join(format_lua_value(from_lua(v)) for v in result.values) or "nil")
 
     def run_file(self, path: str | Path) -> bool:
         """Run a Lua file (``--headless --lua FILE``); True on success, else the error is reported."""
