@@ -153,10 +153,26 @@ class Catalog:
 
 
 def _stale_ids(ids: list[str], rows: dict[str, dict], stamps: dict[str, list], root_fd: int) -> set[str]:
+    """Ids whose entry is malformed or whose canonical file changed. This loop is the cost of
+    a process's first listing (one stat per session), so it stays flat and allocation-free."""
     stale = set()
+    stat = os.stat
+    transcript = "/" + TRANSCRIPT_FILE
     for sid in ids:
-        row = rows.get(sid)
-        if type(row) is not dict or row.get("id") != sid or canonical_stamp(sid, root_fd) != stamps.get(sid):
+        try:
+            stamp = stamps[sid]
+            if rows[sid]["id"] != sid:
+                stale.add(sid)
+                continue
+            if stamp[2]:  # legacy: its session.json, unless a transcript has appeared since
+                if canonical_stamp(sid, root_fd) != stamp:
+                    stale.add(sid)
+                continue
+            st = stat(sid + transcript, dir_fd=root_fd)
+        except (KeyError, TypeError, IndexError, OSError):
+            stale.add(sid)  # malformed entry, or the canonical file is gone or replaced
+            continue
+        if st.st_size != stamp[0] or st.st_mtime_ns != stamp[1]:
             stale.add(sid)
     return stale
 
