@@ -20,6 +20,7 @@ from pathlib import Path
 
 import orjson
 
+from smelt_repl.session_core.content import first_line
 from smelt_repl.session_core.derived import (
     META_FILE,
     TRANSCRIPT_FILE,
@@ -221,7 +222,7 @@ def _legacy_row(session_dir: Path) -> tuple[dict, list] | None:
     row = {
         "id": session_dir.name,
         "title": header.get("title"),
-        "subtitle": subtitle.strip().splitlines()[0][:200] if subtitle and subtitle.strip() else None,
+        "subtitle": first_line(subtitle, 200) or None if subtitle else None,
         "cwd": header["cwd"],
         "parent_id": header["parent_id"],
         "updated_at_ms": header["updated_at_ms"],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from smelt_repl.session_core.content import search_blob
+from smelt_repl.session_core.content import message_text, search_blob
 
 LEGACY_FILE = "session.json"
 KNOWN_ROLES = frozenset({"system", "user", "assistant", "tool", "agent"})
@@ -103,8 +103,6 @@ def legacy_first_user_message(data: dict) -> str | None:
     first = _str(data.get("first_user_message"))
     if first:
         return first
-    from smelt_repl.session_core.content import message_text
-
     for message in legacy_messages(data):
         if message["role"] == "user":
             return message_text(message["content"])

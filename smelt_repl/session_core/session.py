@@ -56,7 +56,7 @@ class Session:
         self._transcript = AppendLog(session_dir / TRANSCRIPT_FILE)
         self._ledger = AppendLog(session_dir / LEDGER_FILE)
         self._content = AppendLog(session_dir / CONTENT_FILE, seal_torn=False)
-        self._sizes = {TRANSCRIPT_FILE: 0, LEDGER_FILE: 0}
+        self._ledger_size = 0  # the transcript's size is read from disk when meta.json is written
         self._content_empty = True
         self._persisted = False
         self._closed = False
@@ -218,11 +218,11 @@ class Session:
 
     # -- used by the store ---------------------------------------------------------------
 
-    def attach_existing(self, transcript_size: int, ledger_bytes: int) -> None:
+    def attach_existing(self, ledger_bytes: int) -> None:
         """Mark a session replayed from disk as persisted, taking its lock (SessionLocked if held)."""
         self._lock.acquire()
         self._persisted = True
-        self._sizes = {TRANSCRIPT_FILE: transcript_size, LEDGER_FILE: ledger_bytes}
+        self._ledger_size = ledger_bytes
         self._rewrite_content()
         self._write_meta()
 
@@ -279,13 +279,12 @@ class Session:
     def _write_transcript_bytes(self, data: bytes, *, fsync: bool) -> None:
         self._catalog.note_change(self.id)
         self._transcript.append(data, fsync=fsync)
-        self._sizes[TRANSCRIPT_FILE] += len(data)
 
     def _write_ledger(self, record: dict, *, fsync: bool) -> None:
         self._persist_dir()
         data = dumps_line(record)
         self._ledger.append(data, fsync=fsync)
-        self._sizes[LEDGER_FILE] += len(data)
+        self._ledger_size += len(data)
 
     def _rewrite_content(self) -> None:
         self._content.close()
@@ -300,6 +299,5 @@ class Session:
     def _write_meta(self) -> None:
         # The transcript size is read from disk so a torn-line repair newline is counted.
         transcript_size = os.stat(self.dir / TRANSCRIPT_FILE).st_size
-        self._sizes[TRANSCRIPT_FILE] = transcript_size
-        meta = build_meta(self.history, transcript_size=transcript_size, ledger_size=self._sizes[LEDGER_FILE])
+        meta = build_meta(self.history, transcript_size=transcript_size, ledger_size=self._ledger_size)
         atomic_write(self.dir / META_FILE, orjson.dumps(meta))

@@ -78,11 +78,11 @@ class SessionStore:
             replayed = replay_transcript(session_dir)
             if replayed is None:
                 raise SessionNotFound(f"no session {session_id[:12]!r}")
-            history, size = replayed
+            history, _size = replayed
             history.session_id = session_id
             totals = sum_usage(_ledger_records(session_dir))
             session = Session(session_dir, history, totals, self.catalog, lock=lock)
-            session.attach_existing(size, ledger_size(session_dir))
+            session.attach_existing(ledger_size(session_dir))
             return session
         except BaseException:
             lock.release()
