@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from smelt_repl import command_ops
+from smelt_repl import commands
 
 if TYPE_CHECKING:
     from smelt_repl.shell import Shell
@@ -94,4 +94,4 @@ class Actions:
 
     def open_rewind_picker(self) -> None:
         """Show the turns of the conversation to rewind to."""
-        command_ops.open_rewind_picker(self.shell)
+        commands.open_rewind_picker(self.shell)

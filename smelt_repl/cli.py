@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from smelt_repl import __version__
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from smelt_repl.exit_codes import EXIT_INTERRUPTED, EXIT_OK, fail
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,12 +49,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("smelt-repl: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def fail(message: str) -> int:
-    """Print one error line to stderr and return the runtime-error exit code."""
-    print(f"smelt-repl: {message}", file=sys.stderr)
-    return EXIT_ERROR
 
 
 def _dispatch(args: argparse.Namespace) -> int:

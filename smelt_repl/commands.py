@@ -1,12 +1,15 @@
-"""Meta-commands (``:name args``): the table, dispatch, ``:help`` text and Tab completion.
+"""Meta-commands (``:name args``): what each built-in does, the table, dispatch, ``:help``
+text and Tab completion.
 
-Built-in commands win over Lua commands of the same name. Every error a user can cause
-(bad arguments, unknown ids, refused operations, config problems) becomes one red line;
-the REPL carries on.
+Each built-in takes the shell (``ShellOps``) and the argument text and works through ``App``
+operations. Built-in commands win over Lua commands of the same name. Every error a user
+can cause (bad arguments, unknown ids, refused operations, config problems) is raised
+(``CommandError``, session and config errors) and becomes one red line; the REPL carries on.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -14,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from smelt_repl import command_ops as ops
-from smelt_repl.command_ops import CommandError, run_guarded
+from smelt_repl.pickers import session_choices, turn_choices
+from smelt_repl.status import context_text
 
 if TYPE_CHECKING:
     from smelt_repl.app import App
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BUILTINS", "CommandCompleter", "CommandError", "ShellOps", "builtin", "enters_lua", "help_text", "parse",
            "run", "run_guarded"]
+
+log = logging.getLogger("smelt.shell")
+
 
 class ShellOps(Protocol):
     """What commands need from the shell."""
@@ -49,19 +55,188 @@ class Command:
     run: Callable[[ShellOps, str], None]
 
 
+class CommandError(ValueError):
+    """A meta-command was used wrongly; the message says how to use it."""
+
+
+def _no_args(name: str, args: str) -> None:
+    if args:
+        raise CommandError(f":{name} takes no arguments")
+
+
+def rewind(shell: ShellOps, args: str) -> None:
+    """``:rewind`` (picker), ``:rewind N`` (N-th turn, from 1), ``:rewind undo``."""
+    if not args:
+        open_rewind_picker(shell)
+    elif args == "undo":
+        shell.app.undo_rewind()
+    elif args.isdigit():
+        turns = shell.app.session.turns()
+        n = int(args)
+        if not 1 <= n <= len(turns):
+            have = f"turns 1-{len(turns)}" if turns else "no turns yet"
+            raise CommandError(f"no turn {n} to rewind to ({have})")
+        rewind_to(shell, turns[n - 1].block_idx)
+    else:
+        raise CommandError(f'bad argument "{args}": usage :rewind [N|undo]')
+
+
+def open_rewind_picker(shell: ShellOps) -> None:
+    """Offer the turns of the live history; picking one rewinds to it."""
+    turns = shell.app.session.turns()
+    if not turns:
+        shell.print("nothing to rewind")
+        return
+    shell.open_picker("rewind to which turn?  (Enter picks, Esc cancels)", turn_choices(turns),
+                      lambda block_idx: guarded(shell, rewind_to, block_idx), index=len(turns) - 1)
+
+
+def rewind_to(shell: ShellOps, block_idx: int) -> None:
+    """Rewind to the user turn at ``block_idx``; its text comes back into the prompt."""
+    app = shell.app
+    app.rewind_to(block_idx, restore_vim_insert=bool(app.settings.get("restore_vim_insert", True)))
+
+
+def fork(shell: ShellOps, args: str) -> None:
+    """``:fork``: continue in a copy; the original stays as it is."""
+    _no_args("fork", args)
+    parent = shell.app.session.id
+    shell.app.fork()
+    shell.print(f"forked {parent[:8]} → {shell.app.session.id[:8]} (you are in the fork)")
+
+
+def sessions(shell: ShellOps, args: str) -> None:
+    """``:sessions``: pick a saved session to load."""
+    _no_args("sessions", args)
+    rows = shell.app.list_sessions()
+    if not rows:
+        shell.print("no other saved sessions")
+        return
+    shell.open_picker("load which session?  (Enter loads, Esc cancels)", session_choices(rows),
+                      lambda session_id: guarded(shell, load, session_id))
+
+
+def load(shell: ShellOps, args: str) -> None:
+    """``:load ID``: switch to a saved session and replay it."""
+    if not args:
+        raise CommandError("usage: :load ID")
+    before = shell.app.session.id
+    shell.app.load(args)
+    if shell.app.session.id == before:
+        shell.print(f"already in session {before[:8]}")
+
+
+def delete(shell: ShellOps, args: str) -> None:
+    """``:delete ID``: remove a saved session (never the current one)."""
+    if not args:
+        raise CommandError("usage: :delete ID")
+    session_id = shell.app.store.resolve(args)
+    shell.app.delete(session_id)
+    shell.print(f"deleted session {session_id[:8]}")
+
+
+def reset(shell: ShellOps, args: str) -> None:
+    """``:reset``: a new empty session; the old one stays on disk."""
+    _no_args("reset", args)
+    shell.app.reset()
+    shell.print(f"new session {shell.app.session.id[:8]}")
+
+
+def cost(shell: ShellOps, args: str) -> None:
+    """``:cost``: money and tokens spent by this session."""
+    _no_args("cost", args)
+    shell.print(cost_table(shell))
+
+
+def cost_table(shell: ShellOps) -> str:
+    """The ``:cost`` report."""
+    session = shell.app.session
+    tokens = session.tokens()
+    ratio = tokens.get("cache_hit_ratio")
+    rows = [
+        ("cost", f"${session.cost():.4f}"),
+        ("input", f"{tokens.get('input', 0):,}"),
+        ("output", f"{tokens.get('output', 0):,}  (reasoning {tokens.get('reasoning', 0):,})"),
+        ("cache read", f"{tokens.get('cache_read', 0):,}"),
+        ("cache write", f"{tokens.get('cache_write', 0):,}"),
+        ("total", f"{tokens.get('total', 0):,}"),
+        ("cache hits", "-" if ratio is None else f"{ratio:.0%}"),
+        ("context", context_text(session.context_tokens(), shell.app.context_window())[4:]),
+    ]
+    return "\n".join(f"  {name:<12} {value}" for name, value in rows)
+
+
+def lua(shell: ShellOps, args: str) -> None:
+    """``:lua CODE``: run Lua in the config's runtime."""
+    if not args:
+        raise CommandError("usage: :lua CODE")
+    if shell.host is None:
+        raise CommandError("Lua is not available")
+    shell.host.exec(args, "=:lua")
+
+
+def set_option(shell: ShellOps, args: str) -> None:
+    """``:set vim`` / ``:set novim``."""
+    if args not in ("vim", "novim"):
+        raise CommandError(f'bad argument "{args}": usage :set vim|novim')
+    shell.set_vim(args == "vim")
+
+
+def quit_(shell: ShellOps, args: str) -> None:
+    """``:quit`` / ``:q``."""
+    del args
+    shell.quit()
+
+
+def run_guarded(shell: ShellOps, name: str, operation: Callable[[], None]) -> None:
+    """Run ``operation``; user-facing errors become one red line, bugs one line and a log entry."""
+    from smelt_repl.app import ConfigError
+    from smelt_repl.session_core import SessionError
+
+    try:
+        operation()
+    except (CommandError, SessionError, ConfigError) as exc:
+        shell.print_error(str(exc))
+    except Exception as exc:  # a bug must not take the REPL down
+        log.exception(":%s failed", name)
+        shell.print_error(f":{name} failed: {type(exc).__name__}: {exc}")
+
+
+def guarded(shell: ShellOps, operation: Callable[..., None], *args: object) -> None:
+    """Run a picker's follow-up operation with the same error handling as a command."""
+    run_guarded(shell, "picker", lambda: operation(shell, *args))
+
+
+def argument_choices(shell: ShellOps, name: str, arg: str, requested: bool) -> Iterator[tuple[str, str]]:
+    """Completions for the argument of command ``name``: (value, description) pairs.
+
+    Session ids are offered only on an explicit Tab (listing can be slow on big stores).
+    """
+    if name == "set":
+        yield from (("vim", "vim key bindings"), ("novim", "emacs key bindings"))
+    elif name == "rewind":
+        yield "undo", "bring back what the last rewind cut"
+        for n, turn in enumerate(shell.app.session.turns(), 1):
+            yield str(n), turn.label
+    elif name in ("load", "delete") and requested:
+        for row in shell.app.list_sessions()[:50]:
+            label = row.get("title") or row.get("subtitle") or ""
+            yield row["id"][:8], " ".join(str(label).split())[:60]
+
+
 BUILTINS: tuple[Command, ...] = (
-    Command("rewind", ":rewind [N|undo]", "cut the history back to turn N (picker without N)", ops.rewind),
-    Command("fork", ":fork", "continue in a copy of this session", ops.fork),
-    Command("sessions", ":sessions", "pick a saved session to load", ops.sessions),
-    Command("load", ":load ID", "switch to a saved session (id or prefix)", ops.load),
-    Command("delete", ":delete ID", "delete a saved session", ops.delete),
-    Command("reset", ":reset", "start a new empty session", ops.reset),
-    Command("cost", ":cost", "show cost and token use of this session", ops.cost),
-    Command("lua", ":lua CODE", "run Lua code", ops.lua),
-    Command("set", ":set vim|novim", "switch vim or emacs key bindings", ops.set_option),
+    Command("rewind", ":rewind [N|undo]", "cut the history back to turn N (picker without N)", rewind),
+    Command("fork", ":fork", "continue in a copy of this session", fork),
+    Command("sessions", ":sessions", "pick a saved session to load", sessions),
+    Command("load", ":load ID", "switch to a saved session (id or prefix)", load),
+    Command("delete", ":delete ID", "delete a saved session", delete),
+    Command("reset", ":reset", "start a new empty session", reset),
+    Command("cost", ":cost", "show cost and token use of this session", cost),
+    Command("lua", ":lua CODE", "run Lua code", lua),
+    Command("set", ":set vim|novim", "switch vim or emacs key bindings", set_option),
     Command("help", ":help", "list commands", lambda shell, args: shell.print(help_text(shell))),
-    Command("quit", ":quit", "leave smelt-repl (also :q)", ops.quit),
-    Command("q", ":q", "leave smelt-repl", ops.quit),
+    Command("quit", ":quit", "leave smelt-repl (also :q)", quit_),
+    Command("q", ":q", "leave smelt-repl", quit_),
 )
 _BY_NAME = {command.name: command for command in BUILTINS}
 
@@ -144,7 +319,7 @@ class CommandCompleter(Completer):
                     yield Completion(name, -len(body), display=f":{name}", display_meta=desc)
             return
         name, _, arg = body.partition(" ")
-        for value, meta in ops.argument_choices(self.shell, name, arg.lstrip(),
+        for value, meta in argument_choices(self.shell, name, arg.lstrip(),
                                                 complete_event.completion_requested):
             if value.startswith(arg.lstrip()):
                 yield Completion(value, -len(arg.lstrip()), display_meta=meta)

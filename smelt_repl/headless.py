@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from smelt_repl.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, fail
+from smelt_repl.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, fail
 
 
 def run_headless(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """Starting and ending the interactive REPL: the app, the Lua host and the shell wired
-together, logs kept off the terminal while the prompt runs, the project's input history.
+together, logs kept off the terminal while the prompt runs.
 
 ``shell.py`` holds the UI itself; this module only runs it (``cli`` calls
 ``run_interactive``).
@@ -8,7 +8,6 @@ together, logs kept off the terminal while the prompt runs, the project's input 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import os
 import sys
@@ -16,22 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-
 log = logging.getLogger("smelt.shell")
-
-
-def project_history(cwd: str) -> History:
-    """The input history of the project in ``cwd`` (a file under the XDG state dir)."""
-    from smelt_repl.paths import state_dir
-
-    directory = state_dir() / "history"
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return InMemoryHistory()
-    digest = hashlib.sha256(os.path.abspath(cwd).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return FileHistory(str(directory / digest))
 
 
 @contextmanager

@@ -32,13 +32,13 @@ from prompt_toolkit.output import Output
 
 from smelt_repl import commands, display
 from smelt_repl.actions import Actions
-from smelt_repl.interactive import project_history
+from smelt_repl.input_history import project_history
 from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings, user_mode_filter
 from smelt_repl.keynotation import parse_keys
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.pickers import Choice, Picker
 from smelt_repl.scrollback import Scrollback, Writer
-from smelt_repl.terminal_sigint import sigint_from_terminal
+from smelt_repl.sigint import sigint_from_terminal
 from smelt_repl.status import StatusFacts, activity_text, mode_label, status_fragments, status_text
 from smelt_repl.turns import ENDING, WAITING, TurnRunner
 

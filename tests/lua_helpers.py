@@ -33,7 +33,7 @@ def lua(host: LuaHost, code: str, *, chunk: str = "test.lua") -> None:
 
 def lua_value(host: LuaHost, expr: str):
     """Evaluate a Lua expression and return its (single) value as plain Python."""
-    from smelt_repl.lua_host.convert import from_lua
+    from smelt_repl.lua.convert import from_lua
 
     result = host.runtime.run(f"return {expr}", "=expr")
     assert result.ok, result.error

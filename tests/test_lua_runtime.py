@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from smelt_repl.lua_host.runtime import LuaRuntimeBox, one_line
+from smelt_repl.lua.runtime import LuaRuntimeBox, one_line
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ def test_keyboard_interrupt_in_python_stops_lua_then_reraises(box):
     def ctrl_c(*args):
         raise KeyboardInterrupt
 
-    from smelt_repl.lua_host.bindings import Tier, guard
+    from smelt_repl.lua.bindings import Tier, guard
 
     box.install_api({"x.ctrl_c": guard("x.ctrl_c", ctrl_c, Tier.HOST, lambda: True, box.note_keyboard_interrupt)})
     with pytest.raises(KeyboardInterrupt):

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from smelt_repl.lua_host.bindings import Tier, guard
-from smelt_repl.lua_host.runtime import CallResult, LuaRuntimeBox
+from smelt_repl.lua.bindings import Tier, guard
+from smelt_repl.lua.runtime import CallResult, LuaRuntimeBox
 from tests.lua_helpers import host, lua_value  # noqa: F401
 
 DANGEROUS_DEBUG = ("debug", "gethook", "getlocal", "getmetatable", "getregistry", "getupvalue",

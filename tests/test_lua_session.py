@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smelt_repl.lua_host.api_session import SESSION_FUNCTIONS
+from smelt_repl.lua.api_session import SESSION_FUNCTIONS
 from tests.lua_helpers import headless_host, host, lua, lua_value  # noqa: F401
 
 SAMPLE_ARGS = {"delete": "'abcd'", "load": "'abcd'", "text": "'abcd'", "texts": "{}", "rewind_to": "nil"}

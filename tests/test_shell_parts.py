@@ -187,7 +187,7 @@ def app_log(xdg):
 
 
 def test_a_bug_under_a_lua_function_goes_to_the_app_log(app_log):
-    from smelt_repl.lua_host.bindings import Tier, guard
+    from smelt_repl.lua.bindings import Tier, guard
 
     failing = guard("boom", lambda: 1 / 0, Tier.HOST, lambda: True, lambda: None)
     assert failing() == ("smelt.boom: ZeroDivisionError: division by zero", None)

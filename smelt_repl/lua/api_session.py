@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from smelt_repl.lua_host.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
+from smelt_repl.lua.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
 
 if TYPE_CHECKING:
     import lupa.lua54 as lua54

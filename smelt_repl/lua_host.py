@@ -1,8 +1,17 @@
-"""``LuaHost``: the one Lua runtime of the program, its ``smelt`` table, and the entry points
-the shell and the CLI use (commands, ``:lua``, files, config).
+"""The Lua host: the one sandboxed Lua 5.4 runtime of the program, its ``smelt`` table, and
+the entry points the shell and the CLI use (commands, ``:lua``, files, the user's config).
+
+It adapts the App (session core, events, settings, providers) to Lua and owns the tiers:
+Host-tier functions work everywhere, UiHost-tier ones need the terminal UI. Its internals
+(the runtime, the sandbox prelude, value conversion, the API halves) live in ``smelt_repl.lua``.
 
 Every entry into Lua is guarded: an error is reported through ``app.report_error`` as one
 line ``file:line: message`` and never raises into the caller.
+
+Config: ``init.lua`` then ``plugins/*.lua`` (sorted) from the config directory. Chunks are
+named by their path relative to it (``init.lua``, ``plugins/git.lua``), so errors read
+``init.lua:3: message``. Files are read as bytes and compiled as text only.
+``<config>/lua/`` is put on ``package.path`` so config can ``require`` its own modules.
 """
 
 from __future__ import annotations
@@ -11,13 +20,28 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smelt_repl.lua_host import config
-from smelt_repl.lua_host.api_misc import HostApi
-from smelt_repl.lua_host.api_session import SessionApi
-from smelt_repl.lua_host.bindings import Tier, guard
-from smelt_repl.lua_host.convert import format_lua_value, from_lua
-from smelt_repl.lua_host.registries import CommandRegistry, Subscriptions, split_command_line
-from smelt_repl.lua_host.runtime import DEFAULT_BUDGET, DEFAULT_MAX_MEMORY, CallResult, LuaRuntimeBox
+from smelt_repl.lua.api_misc import HostApi
+from smelt_repl.lua.api_session import SessionApi
+from smelt_repl.lua.bindings import Tier, guard
+from smelt_repl.lua.convert import format_lua_value, from_lua
+from smelt_repl.lua.registries import CommandRegistry, Subscriptions, split_command_line
+from smelt_repl.lua.runtime import DEFAULT_BUDGET, DEFAULT_MAX_MEMORY, CallResult, LuaRuntimeBox
+
+INIT_FILE = "init.lua"
+PLUGINS_DIR = "plugins"
+MODULES_DIR = "lua"
+
+
+def config_files(config_dir: Path) -> list[Path]:
+    """``init.lua`` (when present) then ``plugins/*.lua`` sorted by name."""
+    files = []
+    init = config_dir / INIT_FILE
+    if init.is_file():
+        files.append(init)
+    plugins = config_dir / PLUGINS_DIR
+    if plugins.is_dir():
+        files.extend(sorted(p for p in plugins.glob("*.lua") if p.is_file()))
+    return files
 
 
 class LuaHost:
@@ -67,14 +91,19 @@ class LuaHost:
 
     def run_file(self, path: str | Path) -> bool:
         """Run a Lua file (``--headless --lua FILE``); True on success, else the error is reported."""
-        return config.run_file(self, Path(path), str(path))
+        return self._run_file(Path(path), str(path))
 
     def load_config(self, config_dir: str | Path) -> bool:
         """Load ``init.lua`` then ``plugins/*.lua`` (sorted); one failing file does not stop the rest.
 
         Returns True when every file loaded without error.
         """
-        return config.load_config(self, Path(config_dir))
+        config_dir = Path(config_dir)
+        self._add_module_path(config_dir / MODULES_DIR)
+        ok = True
+        for path in config_files(config_dir):
+            ok = self._run_file(path, path.relative_to(config_dir).as_posix()) and ok
+        return ok
 
     def interrupt(self) -> None:
         """Stop the Lua code running now (Ctrl-C), from any thread; no effect when idle."""
@@ -104,6 +133,21 @@ class LuaHost:
         if not result.ok:
             self._report(result.error)
         return result
+
+    def _run_file(self, path: Path, display: str) -> bool:
+        """Run one Lua file, its chunk named ``display``; True on success (errors are reported)."""
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            self.app.report_error(f"{display}: cannot read Lua file: {exc.strerror or exc}")
+            return False
+        return self.run_chunk(source, "@" + display).ok
+
+    def _add_module_path(self, modules: Path) -> None:
+        package = self.runtime.lua.globals().package
+        entries = f"{modules}/?.lua;{modules}/?/init.lua"
+        if entries not in package.path:
+            package.path = f"{entries};{package.path}"
 
     def _report(self, line: str | None) -> None:
         self.app.report_error(line or "unknown Lua error")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from smelt_repl.lua_host.bindings import LuaApiError
+from smelt_repl.lua.bindings import LuaApiError
 
 _COMMAND_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 

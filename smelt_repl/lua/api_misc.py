@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import lupa.lua54 as lua54
 
-from smelt_repl.lua_host.bindings import LuaApiError, Tier
-from smelt_repl.lua_host.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
-from smelt_repl.lua_host.registries import CommandRegistry, Subscriptions, split_command_line
+from smelt_repl.lua.bindings import LuaApiError, Tier
+from smelt_repl.lua.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
+from smelt_repl.lua.registries import CommandRegistry, Subscriptions, split_command_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

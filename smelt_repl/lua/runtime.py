@@ -18,9 +18,9 @@ from typing import Any
 
 import lupa.lua54 as lua54
 
-from smelt_repl.lua_host.convert import to_lua
-from smelt_repl.lua_host.prelude import API_LUA, PRELUDE_CHUNK, SANDBOX_LUA
-from smelt_repl.lua_host.sigint import SigintGuard
+from smelt_repl.lua.convert import to_lua
+from smelt_repl.lua.prelude import API_LUA, PRELUDE_CHUNK, SANDBOX_LUA
+from smelt_repl.sigint import SigintGuard
 
 DEFAULT_BUDGET = 50_000_000  # instructions per outermost entry into Lua
 DEFAULT_MAX_MEMORY = 256 * 1024 * 1024
