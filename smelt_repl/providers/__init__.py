@@ -14,12 +14,14 @@ from .base import (
     Usage,
     UsageReport,
 )
+from .cancel import CancelToken
 from .pricing import cost_usd, lookup_model
 from .registry import ResolvedModel, make_provider, model_config, resolve_model
 from .spec import BUILTIN_PROVIDERS, ModelConfig, ProviderSpec, parse_provider_spec
 
 __all__ = [
     "BUILTIN_PROVIDERS",
+    "CancelToken",
     "ChatRequest",
     "Done",
     "ModelConfig",

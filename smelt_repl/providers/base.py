@@ -15,21 +15,9 @@ import threading
 from dataclasses import dataclass
 from typing import Iterator, Protocol, Union
 
+from smelt_repl.session_core.usage import Usage
 
-@dataclass
-class Usage:
-    """Token counts of one model call so far, split the way prices are.
-
-    Always cumulative: a later `Usage` of the same call replaces an earlier one, it is
-    never added to it.
-    """
-
-    input: int = 0  # non-cached input tokens
-    output: int = 0
-    cache_read: int = 0
-    cache_write: int = 0
-    reasoning: int = 0  # part of `output` spent thinking
-    context_tokens: int | None = None  # whole prompt side, cached or not
+from .cancel import CancelToken
 
 
 @dataclass
@@ -114,5 +102,5 @@ class Provider(Protocol):
 
     name: str
 
-    def stream(self, request: ChatRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
+    def stream(self, request: ChatRequest, cancel: CancelToken | threading.Event) -> Iterator[StreamEvent]:
         ...

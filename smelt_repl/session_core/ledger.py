@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-USAGE_FIELDS = ("input", "output", "cache_read", "cache_write", "reasoning")
+from smelt_repl.session_core.usage import USAGE_FIELDS
 
 
 @dataclass
