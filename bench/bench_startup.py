@@ -101,57 +101,81 @@ def startup() -> None:
     report("start-up ratio", repl / bare, "x", target="<= 1.5", ok=repl / bare <= 1.5)
 
 
+_DRAINED = "\0drained\0"
+
+
+def _offline_app() -> object:
+    """An App on a throwaway store, for the shell to be the UI of."""
+    import tempfile
+
+    from smelt_repl.app import App
+    from smelt_repl.session_core import SessionStore
+
+    return App(SessionStore(tempfile.mkdtemp()), env={})
+
+
 class _StreamingApp:
     """Stands in for App in the turn runner: streams a fixed reply into the sink."""
 
     def __init__(self, deltas: list[str]) -> None:
         self.deltas = deltas
 
-    def send(self, content: object, sink, on_end=None) -> object:  # noqa: ANN001 - App.send's shape
-        from smelt_repl.engine import TurnResult
+    def new_turn(self, content: object) -> object:
+        from smelt_repl.turn_handle import TurnHandle
+
+        return TurnHandle(content, None)  # type: ignore[arg-type] - no session: nothing is written
+
+    def run_turn(self, turn, sink, on_end=None) -> object:  # noqa: ANN001 - App.run_turn's shape
+        from smelt_repl.turn_handle import TurnResult
 
         for delta in self.deltas:
             sink(delta)
         result = TurnResult(reply="".join(self.deltas))
         if on_end is not None:
             on_end(result)
+        turn.ended.set()
         return result
-
-    def cancel_turn(self) -> None:
-        pass
 
 
 def throughput() -> None:
     from bench_render import CHARS_PER_TOKEN, DELTA_CHARS, build_reply
+    from prompt_toolkit.history import InMemoryHistory
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
     from smelt_repl.shell import Shell
-    from smelt_repl.turns import TurnRunner
+    from smelt_repl.turn_runner import TurnRunner
 
     reply = build_reply()
     deltas = [reply[i : i + DELTA_CHARS] for i in range(0, len(reply), DELTA_CHARS)]
     tokens = len(reply) / CHARS_PER_TOKEN
     written = [0]
 
+    drained = threading.Event()
+
     def null_terminal(text: str) -> None:
         written[0] += len(text)
+        if _DRAINED in text:
+            drained.set()
 
     with create_pipe_input() as pipe:
-        shell = Shell(input=pipe, output=DummyOutput(), write=null_terminal, color=True)
+        shell = Shell(_offline_app(), None, input=pipe, output=DummyOutput(), write=null_terminal, color=True,
+                      history=InMemoryHistory())
         runner = TurnRunner(_StreamingApp(deltas), shell.scrollback, lambda: 100, True, lambda: None)  # type: ignore[arg-type]
+        started = threading.Event()
         thread = threading.Thread(target=shell.application.run,
-                                  kwargs={"pre_run": shell.scrollback.attach, "handle_sigint": False})
+                                  kwargs={"pre_run": lambda: (shell.scrollback.attach(), started.set()),
+                                          "handle_sigint": False})
         thread.start()
-        while not shell.scrollback.attached:
-            time.sleep(0.005)
+        started.wait()
         samples = []
         for _ in range(3):
             start = time.perf_counter()
+            drained.clear()
             runner.start("bench")
             runner.join()
-            while shell.scrollback.has_pending:
-                time.sleep(0.001)
+            shell.scrollback.write(_DRAINED)  # printed once everything before it is
+            drained.wait()
             samples.append(time.perf_counter() - start)
         shell.application.loop.call_soon_threadsafe(shell.application.exit)  # type: ignore[union-attr]
         thread.join()

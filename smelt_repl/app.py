@@ -4,28 +4,37 @@
 the shell (keys, meta-commands) and the Lua host (``smelt.session.*``) behave the same.
 It talks to the terminal only through the ``UiHost`` interface (``None`` when headless)
 and announces what happened on its ``EventBus``.
+
+Turns and session changes: a turn's caller makes its handle (``new_turn``) and runs it
+(``run_turn``, blocking, usually on a worker thread). An operation that changes the current
+session (rewind, undo, fork, reset, load) cancels the turn in flight and waits, bounded, for
+it to end, then runs under the session lock that the turn's writes take too, so no write of
+an old turn lands in a new history. Asked for from the turn's own thread (a Lua handler of
+``turn_start`` or ``stream_delta``), it cannot wait for the turn it runs in: it is checked at
+once and carried out when the turn has ended, on that thread.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from smelt_repl.engine import ChatEngine, Sink, TurnResult
+from smelt_repl.engine import ChatEngine, Sink
 from smelt_repl.events import EventBus
-from smelt_repl.providers import ProviderSpec, ResolvedModel, make_provider, resolve_model
+from smelt_repl.providers import ProviderPool, ProviderSpec, ResolvedModel, resolve_model
 from smelt_repl.session_core import Session, SessionStore
-from smelt_repl.system_prompt import DEFAULT_SYSTEM_PROMPT, assemble_system_prompt
+from smelt_repl.settings import default_settings
+from smelt_repl.system_prompt import assemble_system_prompt
+from smelt_repl.turn_handle import TurnHandle, TurnResult
 from smelt_repl.ui_host import UiHost
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "model": None,  # "provider/model"; None means the offline responder
-    "system_prompt": DEFAULT_SYSTEM_PROMPT,  # nil/None also means this built-in default
-    "vim": True,
-    "restore_vim_insert": True,
-}
+log = logging.getLogger("smelt.app")
+CANCEL_WAIT_S = 2.0  # how long a session change waits for the turn in flight to end
+SessionChange = Callable[[], "tuple[str, dict] | None"]  # does the change; returns the event to fire
 
 
 class ConfigError(ValueError):
@@ -51,12 +60,21 @@ class App:
         self.env = os.environ if env is None else env
         self.model_flag = model_flag
         self.api_base = api_base
-        self.settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
-        self.providers: dict[str, ProviderSpec] = {}
+        self.settings: dict[str, Any] = default_settings()
+        self.providers: dict[str, ProviderSpec] = {}  # registered specs by name
+        self.provider_pool = ProviderPool()  # live clients, kept across turns
         self.system_sections: list[str] = []
         self.events = EventBus(on_error=self._event_handler_failed)
-        self.engine = ChatEngine(self.events)
+        self._lock = threading.RLock()  # the session lock: session changes and a turn's writes
+        self.engine = ChatEngine(self.events, self._lock)
+        self.turn: TurnHandle | None = None  # the turn in flight (or about to start)
+        self.cancel_wait_s = CANCEL_WAIT_S
+        self._deferred: list[SessionChange] = []
         self.session: Session = store.new_session(self.cwd)
+
+    def attach_ui(self, ui: UiHost) -> None:
+        """Make ``ui`` the terminal UI of this App (the shell does, as it is built)."""
+        self.ui = ui
 
     @property
     def headless(self) -> bool:
@@ -74,9 +92,12 @@ class App:
 
     def shutdown(self) -> None:
         """Cancel any turn, fire ``shutdown`` and release the session."""
-        self.engine.cancel()
+        self.cancel_turn()
         self.events.emit("shutdown", {"id": self.session.id})
-        self.session.close()
+        with self._lock:
+            self._detach_unfinished_turn()
+            self.session.close()
+        self.provider_pool.close()
 
     # -- model and prompt ----------------------------------------------------------------
 
@@ -102,24 +123,43 @@ class App:
 
     # -- turns ---------------------------------------------------------------------------
 
+    def new_turn(self, content: object) -> TurnHandle:
+        """The handle of a turn that will send ``content`` in the current session; from now
+        on it is the turn in flight: cancelling it, or a session change, stops it before it
+        sends anything. The caller runs it with ``run_turn``."""
+        with self._lock:
+            turn = self.turn = TurnHandle(content, self.session)
+        return turn
+
+    def run_turn(self, turn: TurnHandle, sink: Sink | None = None,
+                 on_end: Callable[[TurnResult], None] | None = None) -> TurnResult:
+        """Run ``turn`` (blocking). Raises ConfigError (nothing sent, nothing written) for a
+        bad model. ``sink`` gets the reply's text as it streams; ``on_end`` gets the result
+        once the turn has stopped, before ``turn_end`` handlers run. Session changes asked
+        for by handlers during the turn run after it."""
+        try:
+            model = self.resolved_model()
+            result = self.engine.run(turn, model, lambda: self.provider_pool.get(model, self.env), self.system(),
+                                     sink, on_end)
+        finally:
+            turn.ended.set()
+            with self._lock:
+                if self.turn is turn:
+                    self.turn = None
+        self._run_deferred()
+        return result
+
     def send(self, content: object, sink: Sink | None = None,
              on_end: Callable[[TurnResult], None] | None = None) -> TurnResult:
-        """Run one turn. Raises ConfigError (nothing sent, nothing written) for a bad model.
-
-        ``sink`` gets the reply's text as it streams; ``on_end`` gets the result once the
-        turn has stopped, before ``turn_end`` handlers run.
-        """
-        model = self.resolved_model()
-        return self.engine.run_turn(self.session, model, lambda: make_provider(model, self.env),
-                                    self.system(), content, sink, on_end)
+        """Run one turn of ``content`` here and now (``new_turn`` then ``run_turn``)."""
+        return self.run_turn(self.new_turn(content), sink, on_end)
 
     def cancel_turn(self) -> None:
-        """Cancel the turn in flight, if any, and wait for it to stop; with a UI, until the
-        UI has printed the end of its reply too, so what the caller shows next comes after."""
-        if self.ui is not None:
-            self.ui.cancel_turn()
-        else:
-            self.engine.cancel()
+        """Cancel the turn in flight, if any, and wait (at most ``cancel_wait_s``, never on
+        the turn's own thread) until its reply is written and on screen."""
+        turn = self.turn
+        if turn is not None:
+            turn.cancel(self.cancel_wait_s)
 
     # -- history edits -------------------------------------------------------------------
 
@@ -130,40 +170,49 @@ class App:
         even a turn in flight, is touched.
         """
         self.session.rewind_target(block_idx)
-        self.cancel_turn()
-        result = self.session.rewind_to(block_idx)
-        if self.ui is not None:
-            self.ui.show_session(self.session.messages, reset_mode=False)
-            self.ui.set_prompt_text(result.restored_text)
-            if restore_vim_insert:
-                self.ui.enter_vim_insert()
-        self.events.emit("rewind", {"block_idx": result.block_idx, "restored_text": result.restored_text})
+
+        def rewind() -> tuple[str, dict]:
+            result = self.session.rewind_to(block_idx)
+            if self.ui is not None:
+                self.ui.show_session(self.session.messages, reset_mode=False)
+                self.ui.set_prompt_text(result.restored_text)
+                if restore_vim_insert:
+                    self.ui.enter_vim_insert()
+            return "rewind", {"block_idx": result.block_idx, "restored_text": result.restored_text}
+
+        self._change_session(rewind)
 
     def undo_rewind(self) -> None:
         """Bring back the turns the last rewind cut (while nothing was sent since)."""
-        self.cancel_turn()
-        self.session.undo_rewind()
-        if self.ui is not None:
-            self.ui.show_session(self.session.messages, reset_mode=False)
-            self.ui.set_prompt_text("")
-        self.events.emit("rewind", {"block_idx": None, "restored_text": "", "undo": True})
+        def undo() -> tuple[str, dict]:
+            self.session.undo_rewind()
+            if self.ui is not None:
+                self.ui.show_session(self.session.messages, reset_mode=False)
+                self.ui.set_prompt_text("")
+            return "rewind", {"block_idx": None, "restored_text": "", "undo": True}
+
+        self._change_session(undo)
 
     def fork(self) -> None:
         """Continue in a copy of the current session; the original stays as it is."""
-        self.cancel_turn()
-        child = self.store.fork(self.session)
-        parent = self.session
-        self._switch_to(child)
-        self.events.emit("fork", {"id": child.id, "parent_id": parent.id})
+        def fork() -> tuple[str, dict]:
+            parent = self.session
+            child = self.store.fork(parent)
+            self._switch_to(child)
+            return "fork", {"id": child.id, "parent_id": parent.id}
+
+        self._change_session(fork)
 
     def reset(self) -> None:
         """Log agent_stop (user_cancel_and_clear) and switch to a new empty session."""
-        self.cancel_turn()
-        old_id = self.session.id
-        self.session = self.store.reset(self.session)
-        if self.ui is not None:
-            self.ui.show_session([], reset_mode=True)
-        self.events.emit("reset", {"id": self.session.id, "previous_id": old_id})
+        def reset() -> tuple[str, dict]:
+            old_id = self.session.id
+            self.session = self.store.reset(self.session)
+            if self.ui is not None:
+                self.ui.show_session([], reset_mode=True)
+            return "reset", {"id": self.session.id, "previous_id": old_id}
+
+        self._change_session(reset)
 
     # -- other sessions ------------------------------------------------------------------
 
@@ -172,13 +221,18 @@ class App:
         target = self.store.resolve(session_id)
         if target == self.session.id:
             return
-        self.cancel_turn()
-        opened = self.store.open(target)
-        self._switch_to(opened)
-        opened.record_event("load")
-        if self.ui is not None:
-            self.ui.show_session(opened.messages, reset_mode=True)
-        self.events.emit("session_load", {"id": opened.id})
+
+        def load() -> tuple[str, dict] | None:
+            if target == self.session.id:
+                return None
+            opened = self.store.open(target)
+            self._switch_to(opened)
+            opened.record_event("load")
+            if self.ui is not None:
+                self.ui.show_session(opened.messages, reset_mode=True)
+            return "session_load", {"id": opened.id}
+
+        self._change_session(load)
 
     def delete(self, session_id: str) -> None:
         """Delete a persisted session (never the current one or one open elsewhere)."""
@@ -214,6 +268,37 @@ class App:
             print(f"error: {line}", file=sys.stderr, flush=True)
 
     # -- internals -----------------------------------------------------------------------
+
+    def _change_session(self, change: SessionChange) -> None:
+        """Run ``change`` (which may switch ``self.session``) with no turn writing meanwhile,
+        then fire the event it returns; from a turn's own thread, once that turn has ended."""
+        turn = self.turn
+        if turn is not None and turn.on_its_thread() and not turn.ended.is_set():
+            self._deferred.append(change)
+            return
+        if turn is not None:
+            turn.cancel(self.cancel_wait_s)
+        with self._lock:
+            self._detach_unfinished_turn()
+            event = change()
+        if event is not None:
+            self.events.emit(*event)
+
+    def _detach_unfinished_turn(self) -> None:
+        """Called under the lock: a turn that has not ended yet writes nothing more."""
+        turn = self.turn
+        if turn is not None and not turn.ended.is_set():
+            turn.detached = True
+            log.warning("turn still running after %.1f s; its reply will not be saved", self.cancel_wait_s)
+
+    def _run_deferred(self) -> None:
+        """Carry out the session changes handlers asked for during the turn just ended."""
+        while self._deferred:
+            change = self._deferred.pop(0)
+            try:
+                self._change_session(change)
+            except Exception as exc:  # the handler that asked is long gone: report it here
+                self.report_error(str(exc) or type(exc).__name__)
 
     def _switch_to(self, session: Session) -> None:
         old, self.session = self.session, session

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 
 from smelt_repl import __version__
-
 from smelt_repl.exit_codes import EXIT_INTERRUPTED, EXIT_OK, fail
 
 

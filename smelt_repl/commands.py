@@ -17,15 +17,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from smelt_repl.events import EVENTS
+from smelt_repl.lua.registries import split_command_line
 from smelt_repl.pickers import session_choices, turn_choices
+from smelt_repl.settings import SETTINGS, type_name
 from smelt_repl.status import context_text
 
 if TYPE_CHECKING:
     from smelt_repl.app import App
     from smelt_repl.pickers import Choice
 
-__all__ = ["BUILTINS", "CommandCompleter", "CommandError", "ShellOps", "builtin", "enters_lua", "help_text", "parse",
-           "run", "run_guarded"]
+__all__ = ["BUILTINS", "CommandCompleter", "CommandError", "ShellOps", "builtin", "enters_lua", "help_lua",
+           "help_settings", "help_text", "run", "run_guarded"]
 
 log = logging.getLogger("smelt.shell")
 
@@ -182,6 +185,18 @@ def set_option(shell: ShellOps, args: str) -> None:
     shell.set_vim(args == "vim")
 
 
+def help_(shell: ShellOps, args: str) -> None:
+    """``:help``, ``:help lua``, ``:help settings``."""
+    if not args:
+        shell.print(help_text(shell))
+    elif args == "lua":
+        shell.print(help_lua())
+    elif args == "settings":
+        shell.print(help_settings())
+    else:
+        raise CommandError(f'no help on "{args}" (try :help, :help lua or :help settings)')
+
+
 def quit_(shell: ShellOps, args: str) -> None:
     """``:quit`` / ``:q``."""
     del args
@@ -215,9 +230,12 @@ def argument_choices(shell: ShellOps, name: str, arg: str, requested: bool) -> I
     if name == "set":
         yield from (("vim", "vim key bindings"), ("novim", "emacs key bindings"))
     elif name == "rewind":
-        yield "undo", "bring back what the last rewind cut"
+        if shell.app.session.can_undo_rewind:
+            yield "undo", "bring back what the last rewind cut"
         for n, turn in enumerate(shell.app.session.turns(), 1):
             yield str(n), turn.label
+    elif name == "help":
+        yield from HELP_TOPICS.items()
     elif name in ("load", "delete") and requested:
         for row in shell.app.list_sessions()[:50]:
             label = row.get("title") or row.get("subtitle") or ""
@@ -234,22 +252,16 @@ BUILTINS: tuple[Command, ...] = (
     Command("cost", ":cost", "show cost and token use of this session", cost),
     Command("lua", ":lua CODE", "run Lua code", lua),
     Command("set", ":set vim|novim", "switch vim or emacs key bindings", set_option),
-    Command("help", ":help", "list commands", lambda shell, args: shell.print(help_text(shell))),
+    Command("help", ":help [lua|settings]", "list commands (or the Lua API, or the settings)", help_),
     Command("quit", ":quit", "leave smelt-repl (also :q)", quit_),
     Command("q", ":q", "leave smelt-repl", quit_),
 )
 _BY_NAME = {command.name: command for command in BUILTINS}
 
 
-def parse(line: str) -> tuple[str, str]:
-    """``":name  args "`` → ``("name", "args")``; the name ends at the first whitespace."""
-    parts = line.strip()[1:].strip().split(None, 1)
-    return (parts[0], parts[1].strip() if len(parts) > 1 else "") if parts else ("", "")
-
-
 def run(shell: ShellOps, line: str) -> None:
     """Run one meta-command line; problems are printed, never raised."""
-    name, args = parse(line)
+    name, args = split_command_line(line)
     run_guarded(shell, name, lambda: _dispatch(shell, name, args))
 
 
@@ -272,7 +284,7 @@ def builtin(name: str) -> Command | None:
 
 def enters_lua(shell: ShellOps, line: str) -> bool:
     """True when running ``line`` runs Lua code (``:lua``, a Lua-registered command)."""
-    name, _ = parse(line)
+    name, _ = split_command_line(line)
     return name == "lua" or name in lua_commands(shell)
 
 
@@ -298,7 +310,35 @@ def help_text(shell: ShellOps) -> str:
     if keymaps:
         lines += ["Lua keymaps:"] + [f"  {mode} {keys:<17} {desc}".rstrip() for mode, keys, desc in keymaps]
     lines += ["Keys: Enter sends · Alt-Enter/Ctrl-J newline · Ctrl-C cancels a reply, "
-              "then exits · Esc Esc (normal mode, empty prompt) rewinds"]
+              "then exits · Esc Esc (normal mode, empty prompt) rewinds",
+              "More: :help lua (the Lua API) · :help settings"]
+    return "\n".join(lines)
+
+
+HELP_TOPICS = {"lua": "the smelt Lua API and its events", "settings": "what smelt.settings takes"}
+
+
+def help_lua() -> str:
+    """The ``:help lua`` listing: the API (grouped by namespace in the table) with tier and doc, then the events."""
+    from smelt_repl.lua.api_table import API  # here, so the prompt starts without lupa
+
+    width = min(40, max(len(f.call) for f in API))
+    lines = ["Lua API (Host: everywhere; UiHost: needs the terminal UI, not --headless):"]
+    lines += [f"  {f.call:<{width}}  {f.tier.value:<6}  {f.doc}" for f in API]
+    lines.append("Events (smelt.events.on; plugins may add their own): " + ", ".join(EVENTS))
+    return "\n".join(lines)
+
+
+def help_settings() -> str:
+    """The ``:help settings`` listing: every setting with its type, default and doc."""
+    from smelt_repl.lua.convert import format_lua_value
+
+    lines = ["Settings (smelt.settings.NAME = value, e.g. in init.lua):"]
+    for setting in SETTINGS:
+        default = format_lua_value(setting.default, nested=True)
+        default = default if len(default) <= 16 else default[:14] + '…"'
+        kind = "/".join(type_name(t) for t in setting.types)
+        lines.append(f"  {setting.name:<19} {kind:<8} {default:<16}  {setting.doc}")
     return "\n".join(lines)
 
 
@@ -313,13 +353,14 @@ class CommandCompleter(Completer):
         if not text.startswith(":") or "\n" in text:
             return
         body = text[1:]
-        if " " not in body:
-            for name, desc in all_commands(self.shell):
-                if name.startswith(body):
-                    yield Completion(name, -len(body), display=f":{name}", display_meta=desc)
+        name, _ = split_command_line(body)
+        rest = body.lstrip()[len(name):]
+        if not rest:  # still typing the name
+            for command, desc in all_commands(self.shell):
+                if command.startswith(name):
+                    yield Completion(command, -len(body), display=f":{command}", display_meta=desc)
             return
-        name, _, arg = body.partition(" ")
-        for value, meta in argument_choices(self.shell, name, arg.lstrip(),
-                                                complete_event.completion_requested):
-            if value.startswith(arg.lstrip()):
-                yield Completion(value, -len(arg.lstrip()), display_meta=meta)
+        arg = rest.lstrip()
+        for value, meta in argument_choices(self.shell, name, arg, complete_event.completion_requested):
+            if value.startswith(arg):
+                yield Completion(value, -len(arg), display_meta=meta)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from smelt_repl.render.ansi import sanitize
+from smelt_repl.render.ansi import cell_width, sanitize
 
 if TYPE_CHECKING:
     from prompt_toolkit.output import Output
@@ -67,7 +67,7 @@ def plain(text: str) -> str:
 def separator(width: int, color: bool, label: str = "") -> str:
     """A dim rule across the screen, with an optional label: ``── session ab12cd34 ───``."""
     head = f"── {label} " if label else ""
-    return dim_line(head + "─" * max(0, min(width, 100) - len(head)), color)
+    return dim_line(head + "─" * max(0, min(width, 100) - cell_width(head)), color)
 
 
 def reply_trailer(record: dict, color: bool) -> str:
@@ -81,7 +81,7 @@ def reply_trailer(record: dict, color: bool) -> str:
 def replay(messages: list[dict], width: int, color: bool) -> str:
     """The whole conversation as the live path would have printed it."""
     from smelt_repl.render import render_markdown
-    from smelt_repl.session_core.content import message_text
+    from smelt_repl.session_core.content import first_line, message_text
 
     out: list[str] = []
     for record in messages:
@@ -92,6 +92,5 @@ def replay(messages: list[dict], width: int, color: bool) -> str:
         elif role == "assistant":
             out.append(render_markdown(text, width, color) + reply_trailer(record, color))
         elif role != "system":
-            first = text.strip().splitlines()[0] if text.strip() else ""
-            out.append(dim_line(f"[{role}] {first[:100]}", color))
+            out.append(dim_line(f"[{role}] {first_line(text, 100)}", color))
     return "".join(out)

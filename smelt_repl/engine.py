@@ -1,18 +1,23 @@
 """The chat engine: one turn = user message on disk, a streamed reply, usage in the ledger.
 
-Order of a turn, so that nothing the user typed or saw is lost:
+Order of a turn (``run``), so that nothing the user typed or saw is lost:
 1. the user message is appended and fsynced *before* the request is sent;
 2. deltas go to the sink (the screen) and the ``stream_delta`` event as they arrive;
 3. the reply (complete, partial-and-cancelled, or partial-with-error) is appended and
    fsynced, then the usage and cost go to the ledger;
-4. ``on_end`` (if given) gets the result, so the screen can finish the reply, and
-   ``turn_end`` fires last: what its handlers print follows the whole reply.
-Cancellation (``cancel()``) is safe from any thread and takes effect within ~50 ms: the
-provider streams on a thread of its own into a queue, so a read blocked on a silent server
-never holds the turn up (that thread ends at its read timeout). A KeyboardInterrupt in the
-thread that runs the turn is treated like a cancel and reported in the result. If the
-history moved on while a turn was ending (a Lua handler rewound or switched sessions from
-inside the turn), the reply is not written into a history it no longer belongs to.
+4. ``on_end`` (if given) gets the result, so the screen can finish the reply; then the
+   turn's handle is ``ended`` and ``turn_end`` fires last: what its handlers print follows
+   the whole reply.
+
+The turn's writes (1 and 3) hold the session lock and are skipped for a turn whose handle
+was ``detached`` (see ``turn_handle``), so an operation that changes the current session
+under the same lock never sees an old turn's write land in a new history.
+
+Cancellation (``TurnHandle.cancel``) is safe from any thread at any time: a turn cancelled
+before it started sends nothing; while streaming, the token wakes the turn at once and the
+provider closes its response. The provider streams on a thread of its own into a queue, so
+a provider blocked anywhere never holds the turn up. A KeyboardInterrupt in the thread that
+runs the turn (headless Ctrl-C) is a cancel too, reported in the result.
 """
 
 from __future__ import annotations
@@ -21,27 +26,30 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import TypeVar
 
 from smelt_repl.events import EventBus
 from smelt_repl.providers import (
+    CancelToken,
     ChatRequest,
     Provider,
     ProviderError,
     ReasoningDelta,
     ResolvedModel,
     TextDelta,
-    Usage,
     UsageReport,
     cost_usd,
 )
 from smelt_repl.session_core import Session
 from smelt_repl.session_core.content import message_text
+from smelt_repl.turn_handle import TurnHandle, TurnResult
 
 Sink = Callable[[str], None]
-POLL_S = 0.05
 log = logging.getLogger("smelt.engine")
 _END = object()
+T = TypeVar("T")
+
+__all__ = ["ChatEngine", "Sink", "TurnResult", "request_messages"]
 
 
 class _Failure:
@@ -51,92 +59,67 @@ class _Failure:
         self.exc = exc
 
 
-@dataclass
-class TurnResult:
-    """How a turn ended."""
-
-    reply: str
-    cancelled: bool = False
-    error: str | None = None
-    usage: Usage | None = None
-    cost_usd: float = 0.0
-    reasoning: str = ""
-    interrupted: bool = False  # ended by KeyboardInterrupt in the turn's own thread
-
-
 class ChatEngine:
-    """Runs turns of one conversation at a time and lets another thread cancel them."""
+    """Runs turns; their writes to a session take ``session_lock``."""
 
-    def __init__(self, events: EventBus) -> None:
+    def __init__(self, events: EventBus, session_lock: threading.RLock) -> None:
         self.events = events
-        self._cancel = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()
-        self._turn_thread: int | None = None
+        self.session_lock = session_lock
 
-    @property
-    def busy(self) -> bool:
-        """True while a turn is in flight."""
-        return not self._idle.is_set()
-
-    def cancel(self, wait: float | None = 5.0) -> None:
-        """Cancel the turn in flight (if any) and wait up to ``wait`` seconds for it to stop."""
-        if self.busy:
-            self._cancel.set()
-            # A handler running inside the turn (stream_delta) cannot wait for the turn to end.
-            if wait and threading.get_ident() != self._turn_thread:
-                self._idle.wait(wait)
-
-    def run_turn(
+    def run(
         self,
-        session: Session,
+        turn: TurnHandle,
         model: ResolvedModel,
         provider_factory: Callable[[], Provider],
         system: str,
-        content: object,
         sink: Sink | None = None,
         on_end: Callable[[TurnResult], None] | None = None,
     ) -> TurnResult:
-        """Send ``content`` as the user's message and stream the reply into ``session``;
-        ``on_end(result)`` runs once the turn has stopped, before ``turn_end`` fires."""
-        self._cancel = threading.Event()
-        self._idle.clear()
-        self._turn_thread = threading.get_ident()
+        """Send the turn's content as the user's message and stream the reply into its
+        session; ``on_end(result)`` runs once the turn has stopped, before it is ``ended``
+        and ``turn_end`` fires."""
+        turn.mark_running()
+        result = TurnResult(reply="", cancelled=True)
         try:
-            user_record = session.append_message("user", content, durable=True)
-            self.events.emit("turn_start", {"text": message_text(content)})
-            result = self._stream(session, model, provider_factory, system, sink)
-            self._persist(session, model, result, user_record)
+            user_record = self._write(turn, lambda: turn.session.append_message("user", turn.content, durable=True))
+            if user_record is not None:
+                self.events.emit("turn_start", {"text": message_text(turn.content)})
+                result = self._stream(turn, model, provider_factory, system, sink)
+                self._write(turn, lambda: self._persist(turn.session, model, result))
         finally:
-            self._turn_thread = None
-            self._idle.set()
-        if on_end is not None:
-            on_end(result)
-        payload = {"cancelled": result.cancelled}
+            turn.result = result
+            try:
+                if on_end is not None:
+                    on_end(result)
+            finally:
+                turn.ended.set()
+        payload: dict[str, object] = {"cancelled": result.cancelled}
         if result.error:
             payload["error"] = result.error
         self.events.emit("turn_end", payload)
         return result
 
-    def _stream(self, session: Session, model: ResolvedModel, provider_factory: Callable[[], Provider],
+    def _write(self, turn: TurnHandle, write: Callable[[], T]) -> T | None:
+        """Run one of the turn's writes under the session lock, unless the turn was detached."""
+        with self.session_lock:
+            if turn.detached or turn.session.closed:
+                log.warning("turn in session %s was detached; a write was dropped", turn.session.id[:8])
+                return None
+            return write()
+
+    def _stream(self, turn: TurnHandle, model: ResolvedModel, provider_factory: Callable[[], Provider],
                 system: str, sink: Sink | None) -> TurnResult:
-        cancel = self._cancel
-        parts: list[str] = []
+        cancel = turn.cancel_token
         result = TurnResult(reply="")
-        request = ChatRequest(model=model.model, system=system, messages=request_messages(session.messages),
+        if cancel.is_set():  # cancelled before it started: nothing is sent
+            result.cancelled = True
+            return result
+        parts: list[str] = []
+        request = ChatRequest(model=model.model, system=system, messages=request_messages(turn.session.messages),
                               max_tokens=model.config.max_tokens)
         try:
             for event in _in_background(provider_factory, request, cancel):
-                if isinstance(event, TextDelta) and event.text:
-                    parts.append(event.text)
-                    if sink is not None:
-                        sink(event.text)
-                    if self.events.has_handlers("stream_delta"):
-                        self.events.emit("stream_delta", {"text": event.text})
-                elif isinstance(event, ReasoningDelta):
-                    result.reasoning += event.text
-                elif isinstance(event, UsageReport):
-                    result.usage = event.usage  # cumulative: the last report wins
+                self._take(event, parts, result, sink)
         except ProviderError as exc:
             result.error = str(exc)
         except KeyboardInterrupt:
@@ -149,15 +132,26 @@ class ChatEngine:
         result.reply = "".join(parts)
         return result
 
-    def _persist(self, session: Session, model: ResolvedModel, result: TurnResult, user_record: dict) -> None:
-        if session.closed:
-            log.warning("turn ended after its session %s was closed; reply dropped", session.id[:8])
-            return
-        if result.usage is not None:
-            self._record_usage(session, model, result)
-        if not session.messages or session.messages[-1] is not user_record:
-            log.warning("history moved on during the turn; reply not appended to session %s", session.id[:8])
-            return
+    def _take(self, event: object, parts: list[str], result: TurnResult, sink: Sink | None) -> None:
+        """One provider event into the reply, the screen, the ``stream_delta`` event."""
+        if isinstance(event, TextDelta) and event.text:
+            parts.append(event.text)
+            if sink is not None:
+                sink(event.text)
+            if self.events.has_handlers("stream_delta"):
+                self.events.emit("stream_delta", {"text": event.text})
+        elif isinstance(event, ReasoningDelta):
+            result.reasoning += event.text
+        elif isinstance(event, UsageReport):
+            result.usage = event.usage  # cumulative: the last report wins
+
+    @staticmethod
+    def _persist(session: Session, model: ResolvedModel, result: TurnResult) -> None:
+        usage = result.usage
+        if usage is not None:
+            result.cost_usd = cost_usd(usage, model.config)
+            session.record_usage(model.key, cost_usd=result.cost_usd, context_tokens=usage.context_tokens,
+                                 **usage.counts())
         extra: dict[str, object] = {"model": model.key}
         if result.reasoning:
             extra["reasoning_content"] = result.reasoning
@@ -165,23 +159,14 @@ class ChatEngine:
             extra["cancelled"] = True
         if result.error:
             extra["error"] = result.error
-        if result.usage is not None and result.usage.context_tokens is not None:
-            extra["context_tokens"] = result.usage.context_tokens
+        if usage is not None and usage.context_tokens is not None:
+            extra["context_tokens"] = usage.context_tokens
         session.append_message("assistant", result.reply, durable=True, **extra)
-
-    @staticmethod
-    def _record_usage(session: Session, model: ResolvedModel, result: TurnResult) -> None:
-        usage = result.usage
-        assert usage is not None
-        result.cost_usd = cost_usd(usage, model.config)
-        session.record_usage(model.key, cost_usd=result.cost_usd, input=usage.input, output=usage.output,
-                             cache_read=usage.cache_read, cache_write=usage.cache_write,
-                             reasoning=usage.reasoning, context_tokens=usage.context_tokens)
 
 
 def _in_background(provider_factory: Callable[[], Provider], request: ChatRequest,
-                   cancel: threading.Event) -> Iterator[object]:
-    """The provider's events, produced on a daemon thread; stops yielding as soon as
+                   cancel: CancelToken) -> Iterator[object]:
+    """The provider's events, produced on a daemon thread; stops yielding the moment
     ``cancel`` is set, whatever the provider thread is blocked on."""
     events: queue.Queue = queue.Queue()
 
@@ -196,21 +181,18 @@ def _in_background(provider_factory: Callable[[], Provider], request: ChatReques
         finally:
             events.put(_END)
 
+    forget = cancel.on_cancel(lambda: events.put(_END))  # wakes the turn at once
     threading.Thread(target=produce, name="smelt-provider", daemon=True).start()
-    while True:
-        try:
-            item = events.get(timeout=POLL_S)
-        except queue.Empty:
-            if cancel.is_set():
+    try:
+        while True:
+            item = events.get()
+            if item is _END or cancel.is_set():
                 return
-            continue
-        if item is _END:
-            return
-        if isinstance(item, _Failure):
-            raise item.exc
-        yield item
-        if cancel.is_set():
-            return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+    finally:
+        forget()
 
 
 def request_messages(history: list[dict]) -> list[dict]:

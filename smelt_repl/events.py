@@ -1,7 +1,6 @@
 """A small named-event bus: the one way the core tells scripts and the UI what happened.
 
-Events used by the program (SPEC §5): session_start, session_load, turn_start, turn_end,
-stream_delta, rewind, fork, reset, shutdown. Plugins may emit their own names.
+The program's own events are ``EVENTS`` (SPEC §5); plugins may emit and listen to their own names.
 """
 
 from __future__ import annotations
@@ -11,6 +10,12 @@ from typing import Any
 
 Handler = Callable[[dict[str, Any]], None]
 ErrorSink = Callable[[str, BaseException], None]
+
+# Every event the program fires, in the order a session meets them.
+EVENTS: tuple[str, ...] = (
+    "session_start", "session_load", "turn_start", "stream_delta", "turn_end",
+    "rewind", "fork", "reset", "shutdown",
+)
 
 
 class EventBus:

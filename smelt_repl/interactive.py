@@ -56,11 +56,9 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     from smelt_repl.shell import Shell
 
     setup_app_log()
-    shell = Shell()
-    app = App(SessionStore(sessions_root()), cwd=os.getcwd(), ui=shell, model_flag=args.model,
-              api_base=args.api_base)
+    app = App(SessionStore(sessions_root()), cwd=os.getcwd(), model_flag=args.model, api_base=args.api_base)
     host = LuaHost(app)
-    shell.connect(app, host)
+    shell = Shell(app, host)
     try:
         host.load_config(config_dir())
         app.start(session_id)

@@ -18,7 +18,9 @@ from prompt_toolkit.filters import (
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from smelt_repl.actions import Actions
+from smelt_repl.keynotation import check_keymap_mode
 from smelt_repl.pickers import Picker
+
 
 def shell_bindings(actions: Actions, input_focused: Filter, input_empty: Filter) -> KeyBindings:
     """The REPL's keys on the prompt."""
@@ -57,14 +59,13 @@ def picker_bindings(picker: Picker) -> KeyBindings:
     return kb
 
 
+# Where a Lua keymap of each mode of keynotation.KEYMAP_MODES applies (emacs is always inserting).
+_MODE_FILTERS: dict[str, Filter] = {"n": vi_navigation_mode, "i": vi_insert_mode | emacs_insert_mode}
+
+
 def user_mode_filter(mode: str) -> Filter:
-    """Where a Lua keymap of ``mode`` applies: "n" = vi normal mode, "i" = vi insert mode
-    (and emacs mode, which is always inserting)."""
-    if mode == "n":
-        return vi_navigation_mode
-    if mode == "i":
-        return vi_insert_mode | emacs_insert_mode
-    raise ValueError(f'keymap mode must be "n" or "i", not {mode!r}')
+    """Where a Lua keymap of ``mode`` applies; KeyNotationError for a mode not in KEYMAP_MODES."""
+    return _MODE_FILTERS[check_keymap_mode(mode)]
 
 
 def bind_user_keys(kb: KeyBindings, mode: str, keys: tuple[str, ...], action: Callable[[], None],

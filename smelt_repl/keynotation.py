@@ -5,11 +5,16 @@ Supported: plain characters (one key each), ``<C-x>`` (control), ``<M-x>``/``<A-
 <Space> <BS> <Del> <Up> <Down> <Left> <Right> <Home> <End> <PageUp> <PageDown> <Insert>
 <F1>``…``<F12>`` ``<lt> <Bar> <Bslash>``) and ``<leader>`` (the ``leader`` argument).
 Names inside ``<>`` are case-insensitive, as in Vim.
+
+Also the modes a keymap may name (``KEYMAP_MODES``) and their check, shared by
+``smelt.keymap.set`` and the key bindings.
 """
 
 from __future__ import annotations
 
 import re
+
+from smelt_repl.settings import DEFAULT_SETTINGS
 
 _NAMED = {
     "esc": "escape", "escape": "escape",
@@ -26,11 +31,23 @@ _NAMED = {
 _TOKEN = re.compile(r"<([^<>\s]+)>|(.)", re.DOTALL)
 
 
+# Keymap modes, as in Vim's :nmap / :imap (emacs editing counts as insert mode).
+KEYMAP_MODES: dict[str, str] = {"n": "normal", "i": "insert"}
+
+
 class KeyNotationError(ValueError):
-    """The key string cannot be understood."""
+    """The key string (or a keymap's mode) cannot be understood."""
 
 
-def parse_keys(notation: str, leader: str = "\\") -> tuple[str, ...]:
+def check_keymap_mode(mode: str) -> str:
+    """``mode`` when it is one of ``KEYMAP_MODES``, else KeyNotationError saying which are."""
+    if mode not in KEYMAP_MODES:
+        allowed = " or ".join(f'"{m}" ({name})' for m, name in KEYMAP_MODES.items())
+        raise KeyNotationError(f"mode must be {allowed}, got {mode!r}")
+    return mode
+
+
+def parse_keys(notation: str, leader: str = DEFAULT_SETTINGS["leader"]) -> tuple[str, ...]:
     """The prompt_toolkit key sequence for ``notation``; raises KeyNotationError."""
     if not notation:
         raise KeyNotationError("empty key sequence")

@@ -20,12 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smelt_repl.lua.api_misc import HostApi
+from smelt_repl.lua import api_table
+from smelt_repl.lua.api_config import ConfigApi
+from smelt_repl.lua.api_extend import ExtendApi
 from smelt_repl.lua.api_session import SessionApi
-from smelt_repl.lua.bindings import Tier, guard
+from smelt_repl.lua.bindings import guard
 from smelt_repl.lua.convert import format_lua_value, from_lua
-from smelt_repl.lua.registries import CommandRegistry, Subscriptions, split_command_line
-from smelt_repl.lua.runtime import DEFAULT_BUDGET, DEFAULT_MAX_MEMORY, CallResult, LuaRuntimeBox
+from smelt_repl.lua.registries import CommandRegistry, Subscriptions
+from smelt_repl.lua.runtime import DEFAULT_MAX_MEMORY, CallResult, LuaRuntimeBox
+from smelt_repl.settings import DEFAULT_LUA_BUDGET
 
 INIT_FILE = "init.lua"
 PLUGINS_DIR = "plugins"
@@ -49,7 +52,6 @@ class LuaHost:
 
     def __init__(self, app: Any, *, max_memory: int | None = DEFAULT_MAX_MEMORY) -> None:
         self.app = app
-        app.settings.setdefault("lua_budget", DEFAULT_BUDGET)  # visible to scripts as smelt.settings.lua_budget
         self.runtime = LuaRuntimeBox(max_memory=max_memory, budget=self._budget)
         self.commands_registry = CommandRegistry()
         self.subscriptions = Subscriptions()
@@ -67,11 +69,6 @@ class LuaHost:
             return False
         self.call(command.handler, args)
         return True
-
-    def run_line(self, line: str) -> bool:
-        """Run ``":name args"`` if ``name`` is a Lua command; False otherwise."""
-        name, args = split_command_line(line)
-        return bool(name) and self.run_command(name, args)
 
     def commands(self) -> list[tuple[str, str]]:
         """Lua-registered commands as ``(name, desc)``, sorted by name (for :help and Tab)."""
@@ -152,19 +149,19 @@ class LuaHost:
     def _report(self, line: str | None) -> None:
         self.app.report_error(line or "unknown Lua error")
 
-    def _budget(self) -> int | None:
-        value = self.app.settings.get("lua_budget", DEFAULT_BUDGET)
-        if value is None or value is False:
-            return None
-        return value if isinstance(value, int) and value >= 0 else DEFAULT_BUDGET
+    def _budget(self) -> int:
+        """``smelt.settings.lua_budget`` (0: no budget); its default when unset or not usable."""
+        value = self.app.settings.get("lua_budget")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else DEFAULT_LUA_BUDGET
 
     def _has_ui(self) -> bool:
         return self.app.ui is not None
 
     def _bindings(self) -> dict[str, Callable[..., tuple]]:
+        """Every row of ``api_table.API``, bound to its Python half and guarded by its tier."""
         lua = self.runtime.lua
-        entries = [(f"session.{name}", fn, Tier.UI) for name, fn in SessionApi(self.app, lua).functions().items()]
-        entries += HostApi(self.app, lua, self.commands_registry, self.subscriptions, self.call,
-                           self.runtime.run_or_defer).functions()
-        return {name: guard(name, fn, tier, self._has_ui, self.runtime.note_keyboard_interrupt)
-                for name, fn, tier in entries}
+        halves = (SessionApi(self.app, lua), ConfigApi(self.app, lua),
+                  ExtendApi(self.app, lua, self.commands_registry, self.subscriptions, self.call,
+                            self.runtime.run_or_defer))
+        return {row.name: guard(row.name, fn, row.tier, self._has_ui, self.runtime.note_keyboard_interrupt)
+                for row, fn in api_table.bound(halves)}

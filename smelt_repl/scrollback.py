@@ -28,16 +28,6 @@ class Scrollback:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
 
-    @property
-    def attached(self) -> bool:
-        """True while output is routed through the running application."""
-        return self._loop is not None
-
-    @property
-    def has_pending(self) -> bool:
-        """True while queued text waits to be printed."""
-        return bool(self._pending)
-
     def attach(self) -> None:
         """Route output through the application whose event loop is running now."""
         with self._lock:

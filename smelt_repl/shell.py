@@ -23,7 +23,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.filters import Condition, has_focus
 from prompt_toolkit.formatted_text import StyleAndTextTuples
-from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.history import History
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.key_binding.vi_state import InputMode
@@ -33,17 +33,19 @@ from prompt_toolkit.output import Output
 from smelt_repl import commands, display
 from smelt_repl.actions import Actions
 from smelt_repl.input_history import project_history
-from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings, user_mode_filter
+from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings
 from smelt_repl.keynotation import parse_keys
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.pickers import Choice, Picker
 from smelt_repl.scrollback import Scrollback, Writer
+from smelt_repl.settings import DEFAULT_SETTINGS
 from smelt_repl.sigint import sigint_from_terminal
 from smelt_repl.status import StatusFacts, activity_text, mode_label, status_fragments, status_text
-from smelt_repl.turns import ENDING, WAITING, TurnRunner
+from smelt_repl.turn_runner import ENDING, WAITING, TurnRunner
 
 if TYPE_CHECKING:
     from smelt_repl.app import App
+    from smelt_repl.lua_host import LuaHost
 
 ESCAPE_DELAY = 0.05  # ttimeoutlen: how long a lone Escape byte waits for the rest of a sequence
 HINT_SECONDS = 4.0
@@ -75,11 +77,14 @@ class _ShellApplication(Application[None]):
 class Shell:
     """The terminal UI: prompt, status line, pickers, scrollback output; implements UiHost."""
 
-    def __init__(self, *, input: Input | None = None, output: Output | None = None,  # noqa: A002
-                 write: Writer | None = None, color: bool | None = None) -> None:
-        self.app: App = None  # type: ignore[assignment]  # set by connect()
-        self.host: Any = None
-        self.buffer = Buffer(multiline=True, history=InMemoryHistory(),
+    def __init__(self, app: App, host: LuaHost | None, *, input: Input | None = None,  # noqa: A002
+                 output: Output | None = None, write: Writer | None = None, color: bool | None = None,
+                 history: History | None = None) -> None:
+        """The UI of ``app`` (which it attaches itself to) with Lua host ``host``; ``input``,
+        ``output`` and ``write`` default to the terminal, ``history`` to this project's."""
+        self.app = app
+        self.host = host
+        self.buffer = Buffer(multiline=True, history=history or project_history(app.cwd),
                              completer=commands.CommandCompleter(self),
                              complete_while_typing=Condition(lambda: self.buffer.text.startswith(":")))
         self.picker = Picker(on_open=self._focus_picker, on_close=self._focus_input)
@@ -103,15 +108,10 @@ class Shell:
         self.terminal = self.application.output
         self.color = display.wants_color(self.terminal) if color is None else color
         self.scrollback = Scrollback(write or self._write_terminal)
-        self.runner: TurnRunner = None  # type: ignore[assignment]  # set by connect()
-
-    # -- wiring and running --------------------------------------------------------------
-
-    def connect(self, app: App, host: Any) -> None:
-        """Attach the core and the Lua host (the App is built with this shell as its UI)."""
-        self.app, self.host = app, host
         self.runner = TurnRunner(app, self.scrollback, self.width, self.color, self.application.invalidate)
-        self.buffer.history = project_history(app.cwd)
+        app.attach_ui(self)
+
+    # -- running -------------------------------------------------------------------------
 
     def run(self) -> None:
         """Run the prompt until the user leaves; output is written straight through after."""
@@ -139,11 +139,11 @@ class Shell:
 
     def set_prompt_text(self, text: str) -> None:
         """Replace the prompt's text, cursor at its end."""
-        self._on_ui(lambda: setattr(self.buffer, "document", Document(text, len(text))))
+        self.on_ui(lambda: setattr(self.buffer, "document", Document(text, len(text))))
 
     def enter_vim_insert(self) -> None:
         """Leave the prompt in vim insert mode (no-op with emacs bindings)."""
-        self._on_ui(lambda: setattr(self.application.vi_state, "input_mode", InputMode.INSERT))
+        self.on_ui(lambda: setattr(self.application.vi_state, "input_mode", InputMode.INSERT))
 
     def output(self, text: str) -> None:
         """Print plain text into the scrollback above the prompt."""
@@ -161,19 +161,11 @@ class Shell:
             self.buffer.reset()
             if reset_mode:
                 self.application.vi_state.input_mode = InputMode.INSERT
-        self._on_ui(reset)
-        label = f"session {self.app.session.id[:8]}" if self.app is not None else ""
+        self.on_ui(reset)
+        label = f"session {self.app.session.id[:8]}"
         width = self.width()
         self.scrollback.write(display.separator(width, self.color, label)
                               + display.replay(messages, width, self.color))
-
-    def cancel_turn(self) -> None:
-        """Cancel the turn in flight and any queued message; returns once the end of the
-        reply is printed, so a replay that follows comes after it."""
-        if self.runner is not None:
-            self.runner.stop()
-        elif self.app is not None:
-            self.app.engine.cancel()
 
     def run_builtin(self, name: str, args: str) -> bool:
         """``smelt.cmd.run`` of a built-in meta-command; False when ``name`` is none. On the UI
@@ -185,13 +177,12 @@ class Shell:
         if self._on_ui_thread():
             command.run(self, args)
         else:
-            self._on_ui(lambda: commands.run_guarded(self, name, lambda: command.run(self, args)))
+            self.on_ui(lambda: commands.run_guarded(self, name, lambda: command.run(self, args)))
         return True
 
     def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
         """Bind vim-notation ``keys`` in mode "n"/"i" to ``action``; rebinding replaces."""
-        user_mode_filter(mode)  # validates the mode
-        leader = str((self.app.settings if self.app is not None else {}).get("leader") or "\\")
+        leader = self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"]
         parsed = parse_keys(keys, leader)
         if not callable(action):
             raise ValueError("keymap action must be a function")
@@ -279,12 +270,9 @@ class Shell:
     def _activity(self) -> str:
         text, at = self._hint
         hint = text if time.monotonic() - at < HINT_SECONDS else ""
-        phase = self.runner.phase if self.runner is not None else None
-        return activity_text(phase, self.host is not None and self.host.running, hint)
+        return activity_text(self.runner.phase, self.host is not None and self.host.running, hint)
 
     def _status(self) -> StyleAndTextTuples:
-        if self.app is None:
-            return []
         return status_fragments(self.status_facts())  # type: ignore[return-value]
 
     async def _spin(self) -> None:
@@ -322,8 +310,6 @@ class Shell:
         return sigint_from_terminal(fd, lambda: self.error("interrupted"))
 
     def _sync_editing_mode(self, _app: object = None) -> None:
-        if self.app is None:
-            return
         wanted = EditingMode.VI if self.app.settings.get("vim", True) else EditingMode.EMACS
         if self.application.editing_mode != wanted:
             self.application.editing_mode = wanted
@@ -341,7 +327,7 @@ class Shell:
         loop = self._loop
         return loop is None or _running_loop() is loop
 
-    def _on_ui(self, operation: Callable[[], None]) -> None:
+    def on_ui(self, operation: Callable[[], None]) -> None:
         """Run ``operation`` on the UI thread (now, if this is it)."""
         if self._on_ui_thread():
             operation()

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from smelt_repl.turns import CANCELLING, ENDING, STREAMING, WAITING
+from smelt_repl.turn_runner import CANCELLING, ENDING, STREAMING, WAITING
 
 if TYPE_CHECKING:
     from prompt_toolkit.application import Application

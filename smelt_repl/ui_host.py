@@ -29,10 +29,6 @@ class UiHost(Protocol):
         ``reset_mode`` (load, reset, resume) the prompt goes back to vim insert mode too,
         without it (rewind) the mode stays as it is."""
 
-    def cancel_turn(self) -> None:
-        """Cancel the turn in flight, if any; returns once it has stopped and the end of its
-        reply is on screen, so whatever is printed next comes after it."""
-
     def run_builtin(self, name: str, args: str) -> bool:
         """Run the UI's own meta-command ``:name args`` (``smelt.cmd.run``); False when there
         is no such command. Errors a person can cause are raised as ValueError-like

@@ -32,28 +32,39 @@ message_start ... message_stop). Addresses: `base_url` ("http://127.0.0.1:PORT")
                   "malformed"  a `data:` line of invalid JSON after the first piece
                   "cut"        the connection drops mid-stream (chunked body left unfinished)
                   "truncate"   the body ends cleanly but before [DONE] / message_stop
-                  "hang"       no response at all (the client's read timeout fires)
+                  "hang"       no response at all, until the client hangs up (or its
+                               read timeout fires)
+                  "stall"      headers and the first piece, then nothing until the client
+                               hangs up
+                  "linger"     the whole reply, but the body is never ended (no last chunk)
                   "error_event" an in-stream error (Anthropic `event: error`, OpenAI `{"error"}`)
   fault_times   how many requests get the fault before normal replies resume (default 1)
   retry_after   Retry-After header value sent with status faults
   error_message message in the error body or event
+
+Connections: `connections_opened` / `connections_closed` count TCP connections accepted and
+ended (closed by either side); `wait_for(predicate, timeout)` waits until one holds, e.g.
+`server.wait_for(lambda: len(server.requests) == 1)`.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import select
 import socket
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
+
+from smelt_repl.session_core.usage import USAGE_FIELDS
 
 OPENAI_PATHS = ("/v1/chat/completions", "/chat/completions")
 ANTHROPIC_PATHS = ("/v1/messages",)
-DEFAULT_USAGE = {"input": 12, "output": 5, "cache_read": 0, "cache_write": 0, "reasoning": 0}
+DEFAULT_USAGE = {**dict.fromkeys(USAGE_FIELDS, 0), "input": 12, "output": 5}
 
 
 @dataclass
@@ -104,6 +115,9 @@ class _Cut(Exception):
     """Raised inside the handler to drop the connection mid-stream."""
 
 
+_STALL = object()  # in an event list: send nothing more until the client hangs up
+
+
 class ProviderServer:
     """The loopback server; start() it (or use it as a context manager) and stop() it."""
 
@@ -111,7 +125,10 @@ class ProviderServer:
         self.requests: list[RecordedRequest] = []
         self._script = Script()
         self._faults_left = 0
+        self.connections_opened = 0
+        self.connections_closed = 0
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._stopping = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self  # type: ignore[attr-defined]
@@ -144,6 +161,18 @@ class ProviderServer:
             self._faults_left = self._script.fault_times if self._script.fault is not None else 0
             return self._script
 
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
+        """Wait until `predicate()` holds (checked on each request or connection change);
+        False if it still does not after `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
+
+    def _count(self, opened: int = 0, closed: int = 0) -> None:
+        with self._changed:
+            self.connections_opened += opened
+            self.connections_closed += closed
+            self._changed.notify_all()
+
     def clear(self) -> None:
         """Forget the recorded requests."""
         with self._lock:
@@ -158,6 +187,7 @@ class ProviderServer:
     def _take(self, request: RecordedRequest) -> tuple[Script, bool]:
         with self._lock:
             self.requests.append(request)
+            self._changed.notify_all()
             faulty = self._faults_left > 0
             if faulty:
                 self._faults_left -= 1
@@ -171,6 +201,27 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # Send each SSE piece at once (Nagle would hold small writes back ~40 ms).
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.owner._count(opened=1)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner._count(closed=1)  # type: ignore[attr-defined]
+
+    def _until_hang_up(self) -> None:
+        """Send nothing until the client closes or shuts down the connection (or the
+        server stops); then end this connection."""
+        owner: ProviderServer = self.server.owner  # type: ignore[attr-defined]
+        self.close_connection = True
+        while not owner._stopping.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.02)
+            if readable:
+                try:
+                    if not self.connection.recv(4096):
+                        return
+                except OSError:
+                    return
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
@@ -189,16 +240,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(404, _error_body(anthropic, "not_found", f"no route {self.path}"))
         fault = script.fault if faulty else None
         if fault == "hang":
-            owner._stopping.wait(30)
-            self.close_connection = True
-            return
+            return self._until_hang_up()
         if isinstance(fault, int):
             kind = "rate_limit_error" if fault == 429 else "api_error"
             extra = {"retry-after": str(script.retry_after)} if script.retry_after is not None else {}
             return self._send_json(fault, _error_body(anthropic, kind, script.error_message), extra)
         events = (_anthropic_events if anthropic else _openai_events)(script, body or {}, fault)
         try:
-            self._stream(events, script)
+            self._stream(events, script, fault)
         except _Cut:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -215,7 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, events: Any, script: Script) -> None:
+    def _stream(self, events: Any, script: Script, fault: int | str | None) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
@@ -224,11 +273,15 @@ class _Handler(BaseHTTPRequestHandler):
         for item in events:
             if item is _Cut:
                 raise _Cut
+            if item is _STALL:
+                return self._until_hang_up()
             if item == "delay":
                 time.sleep(script.delay)
                 continue
             text = item.replace("\n", script.line_ending).encode()
             self.wfile.write(b"%x\r\n%s\r\n" % (len(text), text))
+        if fault == "linger":
+            return self._until_hang_up()  # the reply is whole, the body never ends
         self.wfile.write(b"0\r\n\r\n")
 
 
@@ -267,6 +320,8 @@ def _openai_events(script: Script, body: dict, fault: str | None) -> Any:
     for i, piece in enumerate(pieces):
         yield "delay"
         yield chunk({"content": piece})
+        if i == 0 and fault == "stall":
+            yield _STALL
         if i == 0 and fault == "malformed":
             yield "data: {not json\n\n"
         if i == 0 and fault == "error_event":
@@ -322,6 +377,8 @@ def _anthropic_events(script: Script, body: dict, fault: str | None) -> Any:
         yield "delay"
         yield _sse({"type": "content_block_delta", "index": index,
                     "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
+        if i == 0 and fault == "stall":
+            yield _STALL
         if i == 0 and fault == "malformed":
             yield "event: content_block_delta\ndata: {not json\n\n"
         if i == 0 and fault == "error_event":

@@ -12,7 +12,6 @@ class RecordingUi:
         self.outputs: list[str] = []
         self.errors: list[str] = []
         self.shown: list[list[dict]] = []
-        self.cancels = 0
         self.builtins = {"cost", "help"}
         self.builtin_runs: list[tuple[str, str]] = []
         self.keymaps: dict[tuple[str, str], tuple[object, str | None]] = {}
@@ -34,9 +33,6 @@ class RecordingUi:
         self.prompt = ""
         if reset_mode:
             self.vim_insert = True
-
-    def cancel_turn(self) -> None:
-        self.cancels += 1
 
     def run_builtin(self, name: str, args: str) -> bool:
         if name not in self.builtins:

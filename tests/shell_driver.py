@@ -13,6 +13,7 @@ screen; everything the user would see in the scrollback is collected (without co
 from __future__ import annotations
 
 import fcntl
+import itertools
 import struct
 import termios
 import threading
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.key_binding.key_processor import _Flush  # what a key-sequence timeout feeds
 from prompt_toolkit.output import DummyOutput
 
 from smelt_repl.app import App
@@ -30,6 +32,7 @@ from smelt_repl.render import strip_ansi
 from smelt_repl.shell import Shell
 
 TIMEOUT = 5.0
+POLL = 0.002  # seconds between two looks at the state waited for
 
 
 class ShellDriver:
@@ -41,8 +44,9 @@ class ShellDriver:
         self._pipe_cm = create_pipe_input()
         self.pipe = self._pipe_cm.__enter__()
         self.chunks: list[str] = []
-        self.shell = Shell(input=self.pipe, output=DummyOutput(), write=self.chunks.append, color=False)
-        self.app = App(store, cwd=str(cwd), ui=self.shell, model_flag=model, api_base=api_base, env=env or {})
+        self._markers: dict[str, threading.Event] = {}
+        self._marker_count = itertools.count()
+        self.app = App(store, cwd=str(cwd), model_flag=model, api_base=api_base, env=env or {})
         self.app.settings.update(settings or {})
         if providers:
             from smelt_repl.providers import parse_provider_spec
@@ -51,7 +55,8 @@ class ShellDriver:
         from smelt_repl.lua_host import LuaHost
 
         self.host = LuaHost(self.app)
-        self.shell.connect(self.app, self.host)
+        self.shell = Shell(self.app, self.host, input=self.pipe, output=DummyOutput(), write=self._collect,
+                           color=False)
         if lua_config is not None:
             self.host.load_config(lua_config)
         self.app.start(session_id)
@@ -59,7 +64,8 @@ class ShellDriver:
             self.shell.show_session(self.app.session.messages)
         self.thread = threading.Thread(target=self.shell.run, name="shell-under-test", daemon=True)
         self.thread.start()
-        self.wait_for(lambda: self.shell.scrollback.attached, what="application start")
+        self.wait_for(lambda: self.shell.application.is_running, what="application start")
+        self.sync()
 
     # -- input ------------------------------------------------------------------------------
 
@@ -112,7 +118,7 @@ class ShellDriver:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}; output so far:\n{self.output}"
                                      f"\nstatus: {self.status}\nprompt: {self.buffer_text!r}")
-            time.sleep(0.01)
+            time.sleep(POLL)
 
     def wait_output(self, text: str, timeout: float = TIMEOUT, count: int = 1) -> str:
         """Wait until ``text`` has been printed ``count`` times; returns the output."""
@@ -120,24 +126,48 @@ class ShellDriver:
         return self.output
 
     def wait_idle(self, timeout: float = TIMEOUT) -> None:
-        """Wait until no turn is running and its output has been printed."""
+        """Wait until the keys sent so far are handled, no turn runs, and its output is printed."""
+        self.sync()  # a turn that the keys sent start has started before ``busy`` is read
         self.wait_for(lambda: not self.shell.runner.busy, timeout, what="turn to end")
         self.sync()
 
     def sync(self) -> None:
-        """Wait until the UI loop has processed the keys sent so far and drained its output."""
-        done = threading.Event()
-        loop = self.shell._loop
-        if loop is None:
-            return
+        """Wait until the UI loop has handled the keys sent so far and printed what it queued.
+
+        Nothing here waits on time: the pipe is empty; on the UI loop the input parser and a
+        pending key sequence (an Escape that may start Alt-Enter, a ``g`` of ``gg``) are
+        flushed as the application itself does once its timeouts pass with no more keys
+        (``ttimeoutlen``, ``timeoutlen``); and a marker written to the scrollback after
+        everything else has come out of it.
+        """
         self.wait_for(lambda: self._unread_input() == 0, what="keys to be read")
-        time.sleep(0.12)  # lets a lone Escape and any key-sequence timeout flush first
-        try:
-            loop.call_soon_threadsafe(done.set)
-        except RuntimeError:  # the application has exited
-            return
-        done.wait(TIMEOUT)
-        self.wait_for(lambda: not self.shell.scrollback.has_pending, what="output drained")
+        flushed = threading.Event()
+
+        def flush() -> None:
+            application = self.shell.application
+            if application.is_running and not application.is_done:
+                processor = application.key_processor
+                processor.feed_multiple(application.input.flush_keys())
+                if processor.key_buffer:  # as when ``timeoutlen`` passes with a prefix pending
+                    processor.feed(_Flush)
+                processor.process_keys()
+            flushed.set()
+
+        self.shell.on_ui(flush)
+        flushed.wait(TIMEOUT)
+        marker = f"\0sync{next(self._marker_count)}\0"
+        written = self._markers[marker] = threading.Event()
+        self.shell.scrollback.write(marker)
+        if not written.wait(TIMEOUT):
+            raise AssertionError(f"output not drained; so far:\n{self.output}")
+
+    def _collect(self, text: str) -> None:
+        """The shell's terminal writer: keeps the text, signals the sync markers in it."""
+        for marker in [m for m in self._markers if m in text]:
+            text = text.replace(marker, "")
+            self._markers.pop(marker).set()
+        if text:
+            self.chunks.append(text)
 
     def _unread_input(self) -> int:
         """Bytes sent to the pipe that the application has not read yet."""

@@ -130,10 +130,3 @@ def test_reset_and_load_put_the_prompt_in_insert_mode(app, ui, operation):
     else:
         app.reset()
     assert ui.vim_insert
-
-
-def test_cancelling_with_a_ui_goes_through_the_ui(app, ui):
-    app.send("q1")
-    app.rewind_to(0)
-    app.reset()
-    assert ui.cancels == 2

@@ -36,6 +36,13 @@ def prompt_line(screen: str) -> str:
     return lines[status_at - 1].rstrip() if status_at else ""  # "": caught mid-redraw
 
 
+def wait_until(predicate, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
 def session_dirs(sessions: Path) -> list[Path]:
     return [d for d in sessions.iterdir() if d.is_dir() and re.fullmatch(r"[0-9a-f]{64}", d.name)]
 
@@ -96,14 +103,16 @@ def test_fork_and_lua_session_id(repl):
     assert "child message" in child_texts
 
 
-def test_ctrl_c_stops_runaway_lua_and_the_repl_lives(repl):
+def test_ctrl_c_stops_runaway_lua_and_the_repl_lives(repl, tmp_path):
     term, _ = repl
+    started = tmp_path / "project" / "lua-started"  # the REPL's cwd
     term.type(":lua smelt.settings.lua_budget = 1000000000000")
     term.keys("Enter")
-    term.type(":lua while true do end")
-    term.wait_for(lambda s: prompt_line(s) == "› :lua while true do end")
+    code = ':lua io.open("lua-started", "w"):close() while true do end'
+    term.type(code)
+    term.wait_for(lambda s: prompt_line(s) == f"› {code}")
     term.keys("Enter")
-    time.sleep(0.5)  # nothing to watch: the UI thread is busy in Lua
+    wait_until(started.exists, "the Lua loop to start")  # the screen cannot say: the UI thread is in Lua
     term.keys("C-c")
     term.wait_for("interrupted")
     term.type("alive")

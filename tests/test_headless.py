@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import orjson
 import pytest
@@ -78,10 +77,16 @@ def test_missing_message_is_a_usage_error(xdg):
 
 def test_provider_error_exit_1_keeps_message(xdg, provider_server):
     provider_server.script(fault=500, fault_times=10)
-    result = run(xdg, "-p", "will fail", "--api-base", provider_server.openai_base, "--model", "m")
+    config = xdg["config"] / "smelt"
+    config.mkdir()
+    # Registered in init.lua for its short retry backoff; --api-base waits 0.5 s, 1 s, 2 s.
+    (config / "init.lua").write_text(
+        f'smelt.provider.register("loop", {{ api_base = "{provider_server.openai_base}", retry_backoff = 0.01 }})\n')
+    result = run(xdg, "-p", "will fail", "--model", "loop/m")
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("smelt-repl: openai: ") and "500" in last
+    assert last.startswith("smelt-repl: loop: ") and "500" in last and "after 3 retries" in last
+    assert len(provider_server.requests) == 4
     (session_dir,) = sessions(xdg)
     assert messages(session_dir)[0]["content"] == "will fail"
 

@@ -6,7 +6,6 @@ import pytest
 
 from tests.lua_helpers import headless_host, host, lua, lua_value  # noqa: F401
 
-
 # -- commands ---------------------------------------------------------------------------------
 
 def test_register_list_and_run_command(host, ui):
@@ -19,7 +18,7 @@ def test_register_list_and_run_command(host, ui):
         {"name": "greet", "desc": "say hello"}, {"name": "zap", "desc": ""}]
     assert host.run_command("greet", "world") is True
     assert host.run_command("nope", "") is False
-    assert host.run_line(":greet  there ") is True
+    lua(host, "smelt.cmd.run(':greet\t there ')")
     assert ui.outputs == ["hello world", "hello there"]
 
 
@@ -111,7 +110,7 @@ def test_keymap_set_binds_a_safe_python_action(host, ui):
 
 def test_keymap_bad_mode(host):
     ok, msg = lua_value(host, "{pcall(smelt.keymap.set, 'v', 'x', function() end)}")
-    assert ok is False and msg == 'smelt.keymap.set: mode must be "n" or "i", got \'v\''
+    assert ok is False and msg == 'smelt.keymap.set: mode must be "n" (normal) or "i" (insert), got \'v\''
 
 
 @pytest.mark.parametrize("call,name", [

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from smelt_repl.lua.api_session import SESSION_FUNCTIONS
+from smelt_repl.lua.api_table import names
 from tests.lua_helpers import headless_host, host, lua, lua_value  # noqa: F401
 
+SESSION_FUNCTIONS = names("session")
 SAMPLE_ARGS = {"delete": "'abcd'", "load": "'abcd'", "text": "'abcd'", "texts": "{}", "rewind_to": "nil"}
 
 
 def test_all_eighteen_functions_exist(host):
     assert len(SESSION_FUNCTIONS) == 18
-    names = lua_value(host, "(function() local t = {} for k in pairs(smelt.session) do t[#t+1] = k end "
+    found = lua_value(host, "(function() local t = {} for k in pairs(smelt.session) do t[#t+1] = k end "
                             "table.sort(t) return t end)()")
-    assert names == sorted(SESSION_FUNCTIONS)
+    assert found == sorted(SESSION_FUNCTIONS)
 
 
 @pytest.mark.parametrize("name", SESSION_FUNCTIONS)

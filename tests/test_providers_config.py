@@ -7,8 +7,17 @@ import threading
 import pytest
 
 from smelt_repl.providers import (
-    BUILTIN_PROVIDERS, ChatRequest, ModelConfig, TextDelta, ProviderError, Usage, cost_usd, lookup_model, make_provider,
-    parse_provider_spec, resolve_model,
+    BUILTIN_PROVIDERS,
+    ChatRequest,
+    ModelConfig,
+    ProviderError,
+    TextDelta,
+    Usage,
+    cost_usd,
+    lookup_model,
+    make_provider,
+    parse_provider_spec,
+    resolve_model,
 )
 from smelt_repl.providers.anthropic import AnthropicProvider
 from smelt_repl.providers.offline import OfflineProvider

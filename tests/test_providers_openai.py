@@ -11,7 +11,13 @@ import time
 import pytest
 
 from smelt_repl.providers import (
-    ChatRequest, Done, ProviderError, ReasoningDelta, TextDelta, Usage, UsageReport,
+    ChatRequest,
+    Done,
+    ProviderError,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+    UsageReport,
 )
 from tests.conftest_providers import collect, loop_provider
 

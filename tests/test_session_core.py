@@ -385,7 +385,7 @@ def test_open_reads_after_taking_the_lock(store, monkeypatch):
     real_acquire = lock_module.SessionLock.acquire
 
     def acquire_after_writer_finishes(self, *args, **kwargs):
-        if a.persisted and a._lock.held:  # the writer appends its last message, then exits
+        if a.persisted and not a.closed:  # the writer appends its last message, then exits
             a.append_message("user", "written at the last moment")
             a.close()
         return real_acquire(self, *args, **kwargs)

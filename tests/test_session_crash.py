@@ -15,13 +15,16 @@ import orjson
 
 from smelt_repl.session_core import SessionStore
 
+# Reads the id to resume (an empty line: a new session) only after its imports, so the next
+# writer can start up while the current one is still writing.
 WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
     from smelt_repl.session_core import SessionStore
+    resume = sys.stdin.readline().strip()
     store = SessionStore(Path(sys.argv[1]))
-    session = store.open(sys.argv[2]) if len(sys.argv) > 2 else store.new_session("/w")
+    session = store.open(resume) if resume else store.new_session("/w")
     start = len(session.messages)
     for i in range(start, start + 100000):
         body = ("x" * (i % 7) * 40000) if i % 3 == 0 else "m"
@@ -67,38 +70,56 @@ def test_corrupt_middle_line_keeps_lines_before_and_after(store, caplog):
     assert store.text(sid) == "one\nthree"
 
 
-def _spawn_writer(root, *extra):
+def _spawn_writer(root):
     env = dict(os.environ, PYTHONPATH=os.getcwd())
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(root), *extra], stdout=subprocess.PIPE, env=env)
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(root)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env)
+
+
+def _kill_at_random(proc, sid, rng):
+    """Let a started writer append for a random while, SIGKILL it; (session id, last acked index)."""
+    proc.stdin.write(f"{sid or ''}\n".encode())
+    proc.stdin.close()
+    line = proc.stdout.readline()  # the first ack: it is writing
+    assert line, "writer never acknowledged a message"
+    sid, acked = line.split()[0].decode(), int(line.split()[1])
+    deadline = time.monotonic() + rng.uniform(0.0, 0.15)
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        acked = int(line.split()[1])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for line in proc.stdout.read().splitlines():  # acks that raced with the kill
+        acked = int(line.split()[1])
+    proc.stdout.close()
+    return sid, acked
 
 
 def test_sigkill_while_appending_loses_at_most_the_line_in_flight(store):
+    """12 writers killed at random moments: 3 sessions, each resumed after 3 kills."""
     rng = random.Random(1234)
-    sid = None
-    expected_next = 0
-    for _round in range(12):
-        proc = _spawn_writer(store.root, *([sid] if sid else []))
-        acked = -1
-        deadline = time.monotonic() + rng.uniform(0.05, 0.4)
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            sid, acked = line.split()[0].decode(), int(line.split()[1])
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        for line in proc.stdout.read().splitlines():  # acks that raced with the kill
-            acked = int(line.split()[1])
-        proc.stdout.close()
-        assert sid is not None, "writer never acknowledged a message"
-        session = SessionStore(store.root).open(sid)
-        got = numbers(session)
-        assert got == list(range(len(got))), "messages out of order or duplicated"
-        assert acked < len(got) <= acked + 2, (acked, len(got))
-        assert len(got) >= expected_next
-        expected_next = len(got)
-        session.close()
-    assert expected_next > 12
+    following = _spawn_writer(store.root)
+    try:
+        for _session in range(3):
+            sid, expected_next = None, 0
+            for _round in range(4):
+                proc, following = following, _spawn_writer(store.root)
+                sid, acked = _kill_at_random(proc, sid, rng)
+                session = SessionStore(store.root).open(sid)
+                got = numbers(session)
+                assert got == list(range(len(got))), "messages out of order or duplicated"
+                assert acked < len(got) <= acked + 2, (acked, len(got))
+                assert len(got) >= expected_next
+                expected_next = len(got)
+                session.close()
+            assert expected_next > 4
+    finally:
+        following.kill()
+        following.wait()
+        for pipe in (following.stdin, following.stdout):
+            pipe.close()
 
 
 def test_two_processes_create_list_and_delete_at_once(store):

@@ -42,7 +42,7 @@ def test_every_operation_refuses_before_touching_disk(store, tmp_path, bad, monk
     real_open, real_stat = os.open, os.stat
     monkeypatch.setattr(os, "open", lambda p, *a, **k: touched.append(p) or real_open(p, *a, **k))
     monkeypatch.setattr(os, "stat", lambda p, *a, **k: touched.append(p) or real_stat(p, *a, **k))
-    for call in (store.open, store.delete, store.text, store.resolve, store.exists):
+    for call in (store.open, store.delete, store.text, store.resolve):
         with pytest.raises(InvalidSessionId):
             call(bad)
     assert touched == []

@@ -42,9 +42,8 @@ def test_rewind_n_restores_text_and_insert_mode(sh):
     chat(sh, "first question", "second question")
     sh.type(":rewind 2")
     sh.escape()  # leave insert mode: the rewind must bring it back
-    sh.type("\r")
-    sh.wait_for(lambda: sh.buffer_text == "second question", what="text back in the prompt")
-    assert "INSERT" in sh.status
+    sh.command("")  # Enter, and wait until the UI loop has handled it
+    assert sh.buffer_text == "second question" and "INSERT" in sh.status
     assert [m["content"] for m in sh.app.session.messages] == ["first question", sh.app.session.messages[1]["content"]]
     assert sh.shell.buffer.cursor_position == len("second question")
     on_disk = transcript(sh.app.store.root / sh.app.session.id)
@@ -216,9 +215,34 @@ def test_tab_completes_command_names_with_descriptions(sh):
     sh.wait_for(lambda: sh.buffer_text == ":fork", what="Tab completion")
 
 
+def test_rewind_completion_offers_undo_only_when_there_is_something_to_undo(sh):
+    chat(sh, "one")
+    assert set(completions(sh.shell, ":rewind ")) == {"1"}
+    sh.command(":rewind 1")
+    assert "undo" in completions(sh.shell, ":rewind ")
+
+
 def test_tab_completes_session_ids_for_load(sh):
     chat(sh, "a saved one")
     saved = sh.app.session.id
     sh.command(":reset")
     assert completions(sh.shell, ":load ", requested=True) == {saved[:8]: "a saved one"}
     assert completions(sh.shell, ":load ", requested=False) == {}
+
+
+def test_help_lua_and_help_settings_print_the_tables(sh):
+    from smelt_repl.lua.api_table import API
+    from smelt_repl.settings import SETTINGS
+
+    sh.command(":help lua")
+    out = sh.wait_output("Events (smelt.events.on")
+    for row in API:
+        assert row.call in out, f"{row.call} missing from :help lua"
+    sh.command(":help settings")
+    out = sh.wait_output("Settings (smelt.settings.NAME")
+    for setting in SETTINGS:
+        assert f"  {setting.name} " in out and setting.doc in out, setting.name
+    sh.command(":help colours")
+    sh.wait_output('no help on "colours" (try :help, :help lua or :help settings)')
+    sh.command(":help")
+    sh.wait_output("More: :help lua (the Lua API) · :help settings")

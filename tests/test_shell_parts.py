@@ -95,7 +95,14 @@ def test_display_echo_and_markers():
 
 def test_scrollback_keeps_order_across_threads():
     written: list[str] = []
-    scrollback = Scrollback(written.append)
+    drained = threading.Event()
+
+    def write(text: str) -> None:
+        written.append(text)
+        if "t-last\n" in text:
+            drained.set()
+
+    scrollback = Scrollback(write)
     scrollback.write("before\n")
 
     async def main() -> None:
@@ -110,8 +117,8 @@ def test_scrollback_keeps_order_across_threads():
                 thread.start()
             for thread in threads:
                 await asyncio.get_running_loop().run_in_executor(None, thread.join)
-            while scrollback.has_pending:
-                await asyncio.sleep(0.01)
+            scrollback.write("t-last\n")  # comes out after everything queued before it
+            await asyncio.get_running_loop().run_in_executor(None, drained.wait, 5)
             app.exit()
         app.pre_run_callables.append(lambda: app.create_background_task(produce()))
         await app.run_async()
@@ -121,7 +128,7 @@ def test_scrollback_keeps_order_across_threads():
     scrollback.detach()
     scrollback.write("after\n")
     lines = "".join(written).splitlines()
-    assert lines[0] == "before" and lines[-1] == "after" and len(lines) == 202
+    assert lines[0] == "before" and lines[-2:] == ["t-last", "after"] and len(lines) == 203
     for i in range(4):
         mine = [line for line in lines if line.startswith(f"t{i}-")]
         assert mine == [f"t{i}-{n}" for n in range(50)]

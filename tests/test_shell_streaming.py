@@ -4,6 +4,7 @@ the spinner, Ctrl-C mid-stream, provider errors, and the status line's numbers."
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -127,22 +128,25 @@ def test_ctrl_c_right_after_enter_still_cancels(loop_sh, provider_server):
     assert not loop_sh.exited(0.1)
 
 
-def slow_turn_end(sh, seconds: float) -> None:
-    """Keep the turn's worker busy after its reply, as a slow turn_end handler would."""
-    import time
-
-    sh.app.events.on("turn_end", lambda payload: time.sleep(seconds))
+def held_turn_end(sh) -> threading.Event:
+    """Keep the turn's worker busy after its reply, as a slow turn_end handler would, until
+    the returned event is set."""
+    release = threading.Event()
+    sh.app.events.on("turn_end", lambda payload: release.wait(5))
+    return release
 
 
 @pytest.mark.parametrize("command", [":reset", ":rewind 1"])
 def test_cancelled_tail_prints_before_the_replay(loop_sh, provider_server, command):
     provider_server.script(text="kept")
     loop_sh.submit("first")
-    slow_turn_end(loop_sh, 0.3)
+    release = held_turn_end(loop_sh)
     provider_server.script(chunks=["word0\n", "word1\npartial tail"] + [" more"] * 30, delay=0.1)
     loop_sh.type("second\r")
     loop_sh.wait_output("word1\n")
-    loop_sh.command(command)
+    loop_sh.command(command)  # returns while turn_end handlers still hold the worker
+    loop_sh.wait_output("── session")
+    release.set()
     loop_sh.wait_idle()
     out = loop_sh.output
     replay_at = out.rindex("── session")
@@ -154,12 +158,13 @@ def test_enter_right_after_ctrl_c_sends_once_the_reply_has_ended(loop_sh, provid
     provider_server.script(chunks=[f"word{i}\n" for i in range(40)], delay=0.1)
     loop_sh.type("long one\r")
     loop_sh.wait_output("word1\n")
-    slow_turn_end(loop_sh, 1.0)
+    release = held_turn_end(loop_sh)
     provider_server.script(text="second reply")
     loop_sh.type("\x03next\r")
     loop_sh.sync()
     assert loop_sh.shell.runner.busy and loop_sh.buffer_text == ""
     assert "still streaming" not in loop_sh.status
+    release.set()
     loop_sh.wait_output("second reply")
     loop_sh.wait_idle()
     out = loop_sh.output
@@ -171,12 +176,13 @@ def test_ctrl_c_takes_back_a_queued_message(loop_sh, provider_server):
     provider_server.script(chunks=[f"word{i}\n" for i in range(40)], delay=0.1)
     loop_sh.type("long one\r")
     loop_sh.wait_output("word1\n")
-    slow_turn_end(loop_sh, 1.0)
+    release = held_turn_end(loop_sh)
     loop_sh.type("\x03queued\r")
     loop_sh.sync()
     assert loop_sh.shell.runner.busy and loop_sh.buffer_text == ""
     loop_sh.type("\x03")
     loop_sh.sync()
     assert loop_sh.buffer_text == "queued"
+    release.set()
     loop_sh.wait_idle()
     assert [m["content"] for m in loop_sh.app.session.messages if m["role"] == "user"] == ["long one"]

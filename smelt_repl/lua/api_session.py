@@ -1,24 +1,17 @@
 """``smelt.session.*``: the current session and the persisted ones, delegated to the App.
 
-All 18 functions of the API reference; every one is UiHost tier (the guard refuses them
-headless). Values go back to Lua as plain tables; ``block_idx`` stays 0-based as in SPEC §4.
+The 18 functions of SPEC §4, every one UiHost tier (``api_table`` lists them; the guard
+refuses them headless). Values go back to Lua as plain tables; ``block_idx`` stays 0-based.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from smelt_repl.lua.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
 
 if TYPE_CHECKING:
     import lupa.lua54 as lua54
-
-SESSION_FUNCTIONS = (
-    "context_tokens", "context_window", "cost", "created_at_ms", "cwd", "delete", "dir",
-    "fork", "id", "list", "load", "reset", "rewind_to", "system", "text", "texts", "tokens",
-    "turns",
-)
 
 
 class SessionApi:
@@ -27,10 +20,6 @@ class SessionApi:
     def __init__(self, app: Any, lua: lua54.LuaRuntime) -> None:
         self.app = app
         self.lua = lua
-
-    def functions(self) -> dict[str, Callable[..., Any]]:
-        """Name → implementation, for every function of ``smelt.session``."""
-        return {name: getattr(self, name) for name in SESSION_FUNCTIONS}
 
     # -- facts of the current session --------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""What scripts register with the host: commands (``:name``) and event subscriptions."""
+"""What scripts register with the host: commands (``:name``, and how a command line splits
+into name and arguments) and event subscriptions."""
 
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ class LuaCommand:
 
 
 def split_command_line(line: str) -> tuple[str, str]:
-    """``":name rest of line"`` (colon optional) → ``("name", "rest of line")``."""
-    text = line.strip()
-    if text.startswith(":"):
-        text = text[1:].lstrip()
-    name, _, args = text.partition(" ")
-    return name, args.strip()
+    """``":name  rest of line "`` (colon optional) → ``("name", "rest of line")``.
+
+    The one rule for command lines, typed or from ``smelt.cmd.run``: the name ends at the
+    first whitespace (a space or a tab), the arguments are the rest, stripped.
+    """
+    parts = line.strip().removeprefix(":").split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
 
 
 class CommandRegistry:

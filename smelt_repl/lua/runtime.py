@@ -20,9 +20,9 @@ import lupa.lua54 as lua54
 
 from smelt_repl.lua.convert import to_lua
 from smelt_repl.lua.prelude import API_LUA, PRELUDE_CHUNK, SANDBOX_LUA
+from smelt_repl.settings import DEFAULT_LUA_BUDGET
 from smelt_repl.sigint import SigintGuard
 
-DEFAULT_BUDGET = 50_000_000  # instructions per outermost entry into Lua
 DEFAULT_MAX_MEMORY = 256 * 1024 * 1024
 HOOK_EVERY = 10_000  # instructions between two checks of the interrupt flag and budget
 INTERRUPTED = "interrupted"
@@ -65,7 +65,7 @@ class LuaRuntimeBox:
             unpack_returned_tuples=True,
             max_memory=max_memory,
         )
-        self._budget = budget or (lambda: DEFAULT_BUDGET)
+        self._budget = budget or (lambda: DEFAULT_LUA_BUDGET)
         self._lock = threading.RLock()
         self._depth = 0
         self._ticks = 0

@@ -15,6 +15,7 @@ from .base import (
     UsageReport,
 )
 from .cancel import CancelToken
+from .pool import ProviderPool
 from .pricing import cost_usd, lookup_model
 from .registry import ResolvedModel, make_provider, model_config, resolve_model
 from .spec import BUILTIN_PROVIDERS, ModelConfig, ProviderSpec, parse_provider_spec
@@ -27,6 +28,7 @@ __all__ = [
     "ModelConfig",
     "Provider",
     "ProviderError",
+    "ProviderPool",
     "ProviderSpec",
     "ReasoningDelta",
     "ResolvedModel",

@@ -2,46 +2,32 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from typing import Iterator
 
 from .anthropic_format import request_body
-from .base import (
-    ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport,
-)
-from .spec import ProviderSpec
-from .sse import SseEvent, parse_sse
-from .transport import HttpTransport, error_message, with_retries
+from .base import ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport
+from .sse import parse_sse
+from .transport import Cancel, HttpProvider, error_message
 
 API_VERSION = "2023-06-01"
 _RETRYABLE_ERRORS = {"overloaded_error", "api_error", "rate_limit_error"}
 
 
-class AnthropicProvider:
+class AnthropicProvider(HttpProvider):
     """Streams `POST {api_base}/v1/messages`; usage reported at message_start and message_delta."""
 
-    def __init__(self, spec: ProviderSpec, api_key: str | None = None) -> None:
-        self.name = spec.name
-        self.spec = spec
-        self._api_key = api_key
-        self._http = HttpTransport(spec)
+    path = "/v1/messages"
 
-    def stream(self, request: ChatRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
-        """Stream the reply to `request`; see `Provider.stream`."""
-        url = f"{self.spec.api_base}/v1/messages"
+    def _headers(self) -> dict[str, str]:
         headers = {"anthropic-version": API_VERSION, **self.spec.headers}
         if self._api_key:
             headers["x-api-key"] = self._api_key
-        body = request_body(request)
+        return headers
 
-        def attempt() -> Iterator[StreamEvent]:
-            lines = self._http.stream_lines(url, headers, body, cancel, request.model)
-            return self._events(lines, cancel)
+    def _body(self, request: ChatRequest) -> dict:
+        return request_body(request)
 
-        return with_retries(self.spec, attempt, cancel)
-
-    def _events(self, lines: Iterator[str], cancel: threading.Event) -> Iterator[StreamEvent]:
+    def _events(self, lines: Iterator[str], cancel: Cancel) -> Iterator[StreamEvent]:
         # Anthropic usage is cumulative: message_start gives the input (billed even if the
         # reply is cancelled or cut, so it is reported at once), message_delta the totals.
         usage: dict = {}
@@ -51,24 +37,16 @@ class AnthropicProvider:
         for sse in parse_sse(lines):
             if cancel.is_set():
                 return
-            data = self._decode(sse)
+            data = self._json_object(sse.data, sse.complete)
             seen_data = True
             kind = data.get("type") or sse.event
             if kind == "content_block_delta":
-                event = _delta_event(data.get("delta") or {})
-                if event is not None:
-                    yield event
-            elif kind == "message_start":
-                raw = (data.get("message") or {}).get("usage")
-                if isinstance(raw, dict) and raw:
-                    usage.update(_known(raw))
-                    reported = True
-                    yield UsageReport(usage_from(usage))
-            elif kind == "message_delta":
+                yield from _delta_events(data.get("delta") or {})
+            elif kind in ("message_start", "message_delta"):
                 stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
-                raw = data.get("usage")
-                if isinstance(raw, dict) and raw:
-                    usage.update(_known(raw))
+                raw = _usage_of(kind, data)
+                if raw:
+                    usage.update(raw)
                     reported = True
                     yield UsageReport(usage_from(usage))
             elif kind == "message_stop":
@@ -83,19 +61,6 @@ class AnthropicProvider:
         raise ProviderError(self.name, "stream cut mid-reply" if seen_data else
                             "stream ended without any data (is api_base an Anthropic server?)")
 
-    def _decode(self, sse: SseEvent) -> dict:
-        try:
-            data = json.loads(sse.data)
-        except ValueError:
-            if not sse.complete:
-                raise ProviderError(self.name, "stream cut mid-reply") from None
-            raise ProviderError(
-                self.name, f"malformed stream: invalid JSON in data line {sse.data[:60]!r}"
-            ) from None
-        if not isinstance(data, dict):
-            raise ProviderError(self.name, f"malformed stream: expected a JSON object, got {sse.data[:60]!r}")
-        return data
-
     def _stream_error(self, data: dict) -> ProviderError:
         error = data.get("error") if isinstance(data.get("error"), dict) else {}
         kind = error.get("type") or "error"
@@ -103,8 +68,10 @@ class AnthropicProvider:
         return ProviderError(self.name, f"{kind}: {message}", retryable=kind in _RETRYABLE_ERRORS)
 
 
-def _known(raw: dict) -> dict:
-    return {k: v for k, v in raw.items() if v is not None}
+def _usage_of(kind: str, data: dict) -> dict:
+    """The usage counts an event states (None values dropped), or {}."""
+    raw = (data.get("message") or {}).get("usage") if kind == "message_start" else data.get("usage")
+    return {k: v for k, v in raw.items() if v is not None} if isinstance(raw, dict) else {}
 
 
 def usage_from(raw: dict) -> Usage:
@@ -119,10 +86,10 @@ def usage_from(raw: dict) -> Usage:
     return usage
 
 
-def _delta_event(delta: dict) -> StreamEvent | None:
+def _delta_events(delta: dict) -> list[StreamEvent]:
     kind = delta.get("type")
     if kind == "text_delta" and delta.get("text"):
-        return TextDelta(delta["text"])
+        return [TextDelta(delta["text"])]
     if kind == "thinking_delta" and delta.get("thinking"):
-        return ReasoningDelta(delta["thinking"])
-    return None  # tool-input JSON, signatures: not shown
+        return [ReasoningDelta(delta["thinking"])]
+    return []  # tool-input JSON, signatures: not shown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from smelt_repl.session_core.content import message_text
+
 from .base import ChatRequest
 
 DEFAULT_MAX_TOKENS = 4096  # the Messages API requires max_tokens on every request
@@ -19,7 +21,7 @@ def request_body(request: ChatRequest) -> dict:
     for message in request.messages:
         role, content = message.get("role"), message.get("content")
         if role in _SYSTEM_ROLES:
-            text = text_of(content)
+            text = message_text(content)
             if text.strip():
                 system.append(text)
             continue
@@ -53,19 +55,6 @@ def convert_content(content: object) -> str | list[dict] | None:
     return blocks or None
 
 
-def text_of(content: object) -> str:
-    """The plain text of a content value, parts joined by newlines."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
-        )
-    return str(content)
-
-
 def _convert_part(part: object) -> dict | None:
     if isinstance(part, str):
         return {"type": "text", "text": part} if part.strip() else None
@@ -97,4 +86,4 @@ def _image_block(url: str) -> dict | None:
 def _tool_result_text(message: dict) -> str:
     name = message.get("name") or message.get("tool_call_id") or ""
     label = f"[tool result {name}]" if name else "[tool result]"
-    return f"{label}\n{text_of(message.get('content'))}"
+    return f"{label}\n{message_text(message.get('content'))}"

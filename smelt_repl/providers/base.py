@@ -92,8 +92,10 @@ class Provider(Protocol):
     """Anything that can stream a chat reply.
 
     `stream` yields events as they arrive and raises `ProviderError` on failure, possibly
-    after some deltas. When `cancel` is set it stops at the next piece of data (or the
-    read timeout) and ends quietly, without `Done`.
+    after some deltas. When `cancel` is set it ends quietly, without `Done`: at once for a
+    `CancelToken` (a network provider hangs its call up, even one still waiting for the
+    response headers), at the next piece of data (or the read timeout) for a plain Event.
+    Network providers also have `close()` (see `ProviderPool`); the offline one may not.
 
     Usage known to the provider is yielded before it raises or stops: every `UsageReport`
     is cumulative for the whole `stream` call (retried attempts included), the last one

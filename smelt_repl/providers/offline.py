@@ -11,7 +11,8 @@ import re
 import threading
 from typing import Iterator
 
-from .anthropic_format import text_of
+from smelt_repl.session_core.content import first_line, message_text
+
 from .base import ChatRequest, Done, StreamEvent, TextDelta, Usage, UsageReport
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -33,13 +34,11 @@ def count_tokens(text: str) -> int:
 def reply_for(request: ChatRequest) -> str:
     """The offline reply to `request`; the same request always gets the same text."""
     last = next(
-        (text_of(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
+        (message_text(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
         "",
     )
-    first_line = next((line.strip() for line in last.splitlines() if line.strip()), "")
-    if len(first_line) > _QUOTE_LIMIT:
-        first_line = first_line[: _QUOTE_LIMIT - 1] + "…"
-    heard = f"You said:\n\n> {first_line}\n\n" if first_line else "Your message was empty.\n\n"
+    quote = first_line(last, _QUOTE_LIMIT)
+    heard = f"You said:\n\n> {quote}\n\n" if quote else "Your message was empty.\n\n"
     return (
         "**Offline mode.** This is smelt-repl's built-in offline responder: no model is "
         "configured, so nothing was sent anywhere.\n\n" + heard + _HELP
@@ -59,7 +58,7 @@ class OfflineProvider:
             if cancel.is_set():
                 return
             yield TextDelta(piece)
-        prompt = [request.system] + [text_of(m.get("content")) for m in request.messages]
+        prompt = [request.system] + [message_text(m.get("content")) for m in request.messages]
         input_tokens = sum(count_tokens(text) for text in prompt)
         yield UsageReport(Usage(input=input_tokens, output=count_tokens(reply), context_tokens=input_tokens))
         yield Done("stop")

@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from .base import (
-    ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport,
-)
-from .spec import ProviderSpec
+from .base import ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport
 from .sse import parse_sse
-from .transport import HttpTransport, error_message, with_retries
+from .transport import Cancel, HttpProvider, error_message
 
 
-class OpenAICompatibleProvider:
+class OpenAICompatibleProvider(HttpProvider):
     """Streams `POST {api_base}/chat/completions` with usage in the final chunk."""
 
-    def __init__(self, spec: ProviderSpec, api_key: str | None = None) -> None:
-        self.name = spec.name
-        self.spec = spec
-        self._api_key = api_key
-        self._http = HttpTransport(spec)
+    path = "/chat/completions"
 
-    def stream(self, request: ChatRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
-        """Stream the reply to `request`; see `Provider.stream`."""
-        url = f"{self.spec.api_base}/chat/completions"
+    def _headers(self) -> dict[str, str]:
         headers = dict(self.spec.headers)
         if self._api_key:
             headers["authorization"] = f"Bearer {self._api_key}"
-        body = request_body(request, self.spec.api_base or "")
+        return headers
 
-        def attempt() -> Iterator[StreamEvent]:
-            lines = self._http.stream_lines(url, headers, body, cancel, request.model)
-            return self._events(lines, cancel)
+    def _body(self, request: ChatRequest) -> dict:
+        return request_body(request, self.spec.api_base or "")
 
-        return with_retries(self.spec, attempt, cancel)
-
-    def _events(self, lines: Iterator[str], cancel: threading.Event) -> Iterator[StreamEvent]:
+    def _events(self, lines: Iterator[str], cancel: Cancel) -> Iterator[StreamEvent]:
         usage: Usage | None = None
         finish: str | None = None
         seen_data = False
@@ -71,14 +57,7 @@ class OpenAICompatibleProvider:
                             "stream ended without any data (is api_base an OpenAI-compatible server?)")
 
     def _decode(self, data: str, complete: bool) -> dict:
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            if not complete:
-                raise ProviderError(self.name, "stream cut mid-reply") from None
-            raise ProviderError(self.name, f"malformed stream: invalid JSON in data line {data[:60]!r}") from None
-        if not isinstance(chunk, dict):
-            raise ProviderError(self.name, f"malformed stream: expected a JSON object, got {data[:60]!r}")
+        chunk = self._json_object(data, complete)
         if chunk.get("error"):
             raise ProviderError(self.name, f"server error mid-reply: {error_message(chunk) or 'unknown'}")
         return chunk

@@ -79,22 +79,33 @@ def model_config(spec: ProviderSpec, model: str) -> ModelConfig:
 
 
 def make_provider(resolved: ResolvedModel, env: Mapping[str, str] | None = None) -> Provider:
-    """Build the provider for `resolved`, reading its API key from `env` (default: os.environ).
-
-    A missing key is an error, except when --api-base pointed the provider elsewhere: then
-    the request simply goes without one (local servers rarely want a key).
+    """Build a NEW provider (and HTTP client) for `resolved`; its key is read from `env`
+    (default: os.environ). Prefer `ProviderPool.get`, which reuses one across calls.
     """
     spec = resolved.spec
+    return build_provider(spec, api_key(spec, env))
+
+
+def api_key(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> str | None:
+    """The API key `spec` names, from `env` (default: os.environ), or None if it wants none.
+
+    A missing key is a ProviderError, except when --api-base pointed the provider elsewhere:
+    then the request simply goes without one (local servers rarely want a key).
+    """
+    if spec.kind == "offline" or not spec.api_key_env:
+        return None
+    key = (os.environ if env is None else env).get(spec.api_key_env)
+    if not key and not spec.api_key_optional:
+        raise ProviderError(spec.name, f"{spec.api_key_env} is not set")
+    return key or None
+
+
+def build_provider(spec: ProviderSpec, key: str | None) -> Provider:
+    """The provider object for `spec` and an API key already looked up."""
     if spec.kind == "offline":
         from .offline import OfflineProvider
 
         return OfflineProvider(spec.name)
-    env = os.environ if env is None else env
-    key = None
-    if spec.api_key_env:
-        key = env.get(spec.api_key_env)
-        if not key and not spec.api_key_optional:
-            raise ProviderError(spec.name, f"{spec.api_key_env} is not set")
     # Provider modules load on first use: a run pays only for the protocol it speaks.
     if spec.kind == "anthropic":
         from .anthropic import AnthropicProvider

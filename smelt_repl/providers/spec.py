@@ -8,6 +8,7 @@ for anything wrong.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
 KINDS = ("openai-compatible", "anthropic", "offline")
@@ -67,6 +68,24 @@ def parse_provider_spec(name: str, raw: dict) -> ProviderSpec:
     so `{api_base = "..."}` alone is enough to point it elsewhere.
     """
     where = f"provider '{name}'"
+    _check_shape(where, name, raw)
+    base = BUILTIN_PROVIDERS.get(name)
+    kind = _parse_kind(where, raw, base)
+    if base is None or base.kind != kind:
+        base = ProviderSpec(name, kind)
+    spec = replace(base, name=name, headers=dict(base.headers), models=dict(base.models))
+    for key, (attribute, parse) in _FIELD_PARSERS.items():
+        if key in raw:
+            setattr(spec, attribute, parse(where, key, raw[key]))
+    if spec.api_base is None and kind == "anthropic":
+        spec.api_base = BUILTIN_PROVIDERS["anthropic"].api_base
+    if spec.api_base is None and kind == "openai-compatible":
+        raise ValueError(f"{where}: api_base is required for kind 'openai-compatible'")
+    return spec
+
+
+def _check_shape(where: str, name: object, raw: object) -> None:
+    """A usable provider name and a table of known keys, never holding a key itself."""
     if not isinstance(name, str) or not name or "/" in name or name != name.strip():
         raise ValueError(f"provider name must be a non-empty word without '/', got {name!r}")
     if not isinstance(raw, dict):
@@ -79,31 +98,6 @@ def parse_provider_spec(name: str, raw: dict) -> ProviderSpec:
     unknown = sorted(str(k) for k in raw if k not in _SPEC_KEYS)
     if unknown:
         raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_SPEC_KEYS))})")
-    base = BUILTIN_PROVIDERS.get(name)
-    kind = _parse_kind(where, raw, base)
-    if base is None or base.kind != kind:
-        base = ProviderSpec(name, kind)
-    spec = replace(base, name=name, headers=dict(base.headers), models=dict(base.models))
-    if "api_base" in raw:
-        spec.api_base = _parse_url(where, raw["api_base"])
-    if spec.api_base is None and kind == "anthropic":
-        spec.api_base = BUILTIN_PROVIDERS["anthropic"].api_base
-    if spec.api_base is None and kind == "openai-compatible":
-        raise ValueError(f"{where}: api_base is required for kind 'openai-compatible'")
-    if "api_key_env" in raw:
-        spec.api_key_env = _parse_env_name(where, raw["api_key_env"])
-    if "headers" in raw:
-        spec.headers = _parse_headers(where, raw["headers"])
-    if "models" in raw:
-        spec.models = _parse_models(where, raw["models"])
-    for key in ("timeout", "timeout_s"):
-        if key in raw:
-            spec.timeout_s = _number(where, key, raw[key], minimum=0.0, allow_zero=False)
-    if "max_retries" in raw:
-        spec.max_retries = _integer(where, "max_retries", raw["max_retries"])
-    if "retry_backoff" in raw:
-        spec.retry_backoff_s = _number(where, "retry_backoff", raw["retry_backoff"], minimum=0.0)
-    return spec
 
 
 def _parse_kind(where: str, raw: dict, base: ProviderSpec | None) -> str:
@@ -187,3 +181,16 @@ def _integer(where: str, key: str, value: object, minimum: int = 0) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{where}: {key} must be a whole number >= {minimum}, got {value!r}")
     return value
+
+
+# Spec key → (ProviderSpec attribute, parser(where, key, value)); "kind"/"type" are read first.
+_FIELD_PARSERS: dict[str, tuple[str, Callable[[str, str, object], object]]] = {
+    "api_base": ("api_base", lambda where, key, value: _parse_url(where, value)),
+    "api_key_env": ("api_key_env", lambda where, key, value: _parse_env_name(where, value)),
+    "headers": ("headers", lambda where, key, value: _parse_headers(where, value)),
+    "models": ("models", lambda where, key, value: _parse_models(where, value)),
+    "timeout": ("timeout_s", lambda where, key, value: _number(where, key, value, minimum=0.0, allow_zero=False)),
+    "timeout_s": ("timeout_s", lambda where, key, value: _number(where, key, value, minimum=0.0, allow_zero=False)),
+    "max_retries": ("max_retries", lambda where, key, value: _integer(where, key, value)),
+    "retry_backoff": ("retry_backoff_s", lambda where, key, value: _number(where, key, value, minimum=0.0)),
+}

@@ -7,7 +7,7 @@ flags below; :func:`emit` turns spans into ANSI (or plain) text.
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Callable
 
 BOLD, DIM, ITALIC, UNDERLINE, STRIKE, HEADING, MARKER, QUOTE, CODE, LINK, URL = (
     1 << bit for bit in range(11)
@@ -36,6 +36,10 @@ _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 # C0/C1 controls (except tab) and lone surrogates: unsafe to print or unencodable.
 _UNSAFE_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 _WORDS_RE = re.compile(r"\s+|\S+")
+# C0 and C1 controls and DEL: no cells of their own (wcswidth says -1 for the whole string).
+_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
+
+_wcswidth: Callable[[str], int] | None = None  # wcwidth.wcswidth, imported on first use
 
 
 def strip_ansi(text: str) -> str:
@@ -51,15 +55,20 @@ def sanitize(text: str) -> str:
 
 
 def cell_width(text: str) -> int:
-    """Columns `text` occupies in a terminal (wide East Asian = 2, combining = 0)."""
-    if text.isascii():
+    """Columns `text` occupies in a terminal, as wcwidth counts them.
+
+    Wide East Asian characters and emoji take 2 (a ZWJ sequence such as 👨‍👩‍👧 is one
+    emoji), combining marks 0; ANSI escape sequences and control characters take none.
+    """
+    if text.isascii() and text.isprintable():
         return len(text)
-    width = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-    return width
+    global _wcswidth
+    if _wcswidth is None:
+        from wcwidth import wcswidth as _wcswidth  # ~30 ms, so not at import time
+    if "\x1b" in text:
+        text = strip_ansi(text)
+    width = _wcswidth(text)
+    return width if width >= 0 else _wcswidth(text.translate(_CONTROLS))
 
 
 def sgr(style: int) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .ansi import BOLD, DIM, HEADING, ITALIC, MARKER, QUOTE, UNDERLINE, Span
-from .ansi import cell_width, emit, sanitize, wrap
+from .ansi import BOLD, DIM, HEADING, ITALIC, MARKER, QUOTE, UNDERLINE, Span, cell_width, emit, sanitize, wrap
 from .code import CodeHighlighter, language_of
 from .inline import inline_spans
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from .failures import report_failure
+
 CODE_STYLE = "monokai"
 # A window this long (a huge string literal) is cut back so work per line stays bounded.
 _MAX_WINDOW = 64
@@ -45,7 +47,8 @@ class CodeHighlighter:
             return code
         try:
             return self._highlight(code)
-        except Exception:  # a lexer bug: the rest of the block stays plain
+        except Exception as exc:  # a lexer bug: the rest of the block stays plain
+            report_failure("code highlighting", exc)
             self._lexer = None
             return code
 
@@ -69,10 +72,14 @@ def _lexer_for(language: str) -> Any:
     lexer = None
     if language:
         from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
 
         try:
             lexer = get_lexer_by_name(language, stripnl=False, ensurenl=True)
-        except Exception:  # ClassNotFound, or a lexer that fails to build: no highlighting
+        except ClassNotFound:  # a language pygments doesn't know: no highlighting
+            lexer = None
+        except Exception as exc:  # a lexer that fails to build: no highlighting either
+            report_failure(f"loading the {language!r} lexer", exc)
             lexer = None
     _lexers[language] = lexer
     return lexer

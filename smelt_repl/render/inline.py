@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from .ansi import BOLD, CODE, ITALIC, LINK, STRIKE, URL, Span
+from .failures import report_failure
 
 # Longer lines are shown as-is: markdown-it link parsing is quadratic in such lines.
 MAX_INLINE_CHARS = 10_000
@@ -41,7 +42,8 @@ def inline_spans(text: str, base: int = 0, ticks: bool = False) -> list[Span]:
         tokens = _markdown().parseInline(text)
         children = tokens[0].children if tokens else None
         return _spans(children, base, ticks) if children else [(base, text)]
-    except Exception:  # a parser bug must not cost the reply: show the line raw
+    except Exception as exc:  # a parser bug must not cost the reply: show the line raw
+        report_failure("inline markdown", exc)
         return [(base, text)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .ansi import sanitize
 from .blocks import LineRenderer
+from .failures import report_failure
 
 
 class StreamRenderer:
@@ -43,7 +44,8 @@ class StreamRenderer:
             line = line[:-1]
         try:
             return self._lines.line(line)
-        except Exception:  # never lose a reply to a rendering bug: show the line as-is
+        except Exception as exc:  # never lose a reply to a rendering bug: show the line as-is
+            report_failure("rendering a line", exc)
             return sanitize(line) + "\n"
 
 

@@ -14,13 +14,12 @@ are always checked. A missing, corrupt or partly corrupt catalog is rebuilt.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 
 import orjson
 
-from smelt_repl.session_core.content import first_line
+from smelt_repl.session_core.content import subtitle_of
 from smelt_repl.session_core.derived import (
     META_FILE,
     TRANSCRIPT_FILE,
@@ -30,7 +29,7 @@ from smelt_repl.session_core.derived import (
     replay_transcript,
     row_from_meta,
 )
-from smelt_repl.session_core.fsio import FILE_MODE, atomic_write, make_private_dir
+from smelt_repl.session_core.fsio import FILE_MODE, atomic_write, file_size, make_private_dir
 from smelt_repl.session_core.ids import is_valid_session_id
 from smelt_repl.session_core.legacy import (
     LEGACY_FILE,
@@ -40,6 +39,7 @@ from smelt_repl.session_core.legacy import (
     legacy_messages,
     read_legacy,
 )
+from smelt_repl.session_core.lock import FileLock
 
 CATALOG_FILE = ".catalog.json"
 CATALOG_LOCK = ".catalog.lock"
@@ -69,7 +69,7 @@ class Catalog:
         """Every persisted session's row (unsorted, fresh copies), reconciled with the disk."""
         if not self.root.is_dir():
             return []
-        with _locked(self.root / CATALOG_LOCK):
+        with FileLock(self.root / CATALOG_LOCK):
             rows, stamps, source = self._load()
             names = {n for n in os.listdir(self.root) if not n.startswith(".")}
             todo = self._claim_markers()
@@ -218,39 +218,17 @@ def _legacy_row(session_dir: Path) -> tuple[dict, list] | None:
     messages = legacy_messages(data)
     if not messages:
         return None
-    subtitle = legacy_first_user_message(data)
     row = {
         "id": session_dir.name,
         "title": header.get("title"),
-        "subtitle": first_line(subtitle, 200) or None if subtitle else None,
+        "subtitle": subtitle_of(legacy_first_user_message(data)),
         "cwd": header["cwd"],
         "parent_id": header["parent_id"],
         "updated_at_ms": header["updated_at_ms"],
         "created_at_ms": header["created_at_ms"],
-        "size_bytes": st.st_size + _size(session_dir / META_FILE),
+        "size_bytes": st.st_size + (file_size(session_dir / META_FILE) or 0),
         "model": header["model"],
         "message_count": len(messages),
     }
     return row, [st.st_size, st.st_mtime_ns, 1]
 
-
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except FileNotFoundError:
-        return 0
-
-
-class _locked:
-    """Hold an exclusive flock on ``path`` for the duration of a with-block."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd = -1
-
-    def __enter__(self) -> None:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc: object) -> None:
-        os.close(self._fd)

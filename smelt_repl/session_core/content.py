@@ -6,20 +6,25 @@ from collections.abc import Iterable
 
 # Roles whose text is searchable. ``agent`` only occurs in legacy sessions.
 SEARCHABLE_ROLES = frozenset({"user", "assistant", "agent"})
+SUBTITLE_LIMIT = 200
+
+
+TEXT_PART_TYPES = ("text", "input_text")
 
 
 def message_text(content: object) -> str:
-    """The text of a message's content: a string, or the text parts of a list joined by newlines."""
+    """The text of a message's content: a string, or the text parts of a list (plain strings
+    and ``text`` / ``input_text`` parts) joined by newlines; images and the like add nothing."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        texts = [
-            part["text"]
-            for part in content
-            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
-        ]
-        return "\n".join(texts)
+        return "\n".join(part if isinstance(part, str) else part["text"] for part in content if _is_text(part))
     return ""
+
+
+def _is_text(part: object) -> bool:
+    return isinstance(part, str) or (
+        isinstance(part, dict) and part.get("type") in TEXT_PART_TYPES and isinstance(part.get("text"), str))
 
 
 def searchable_text(message: dict) -> str:
@@ -35,9 +40,19 @@ def search_blob(messages: Iterable[dict]) -> str:
 
 
 def first_line(text: str, limit: int = 120) -> str:
-    """The first non-blank line of ``text``, trimmed to ``limit`` characters."""
+    """The first non-blank line of ``text``, stripped and clipped to ``limit`` characters."""
     for line in text.splitlines():
         line = line.strip()
         if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
+            return clip(line, limit)
     return ""
+
+
+def subtitle_of(first_user_message: str | None) -> str | None:
+    """A session's list subtitle: the first line of its first user message; None if blank."""
+    return first_line(first_user_message or "", SUBTITLE_LIMIT) or None
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last of them an ellipsis when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

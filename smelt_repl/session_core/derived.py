@@ -7,13 +7,12 @@ when that no longer matches the transcript, or the file is missing or corrupt, i
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import orjson
 
-from smelt_repl.session_core.content import first_line
-from smelt_repl.session_core.fsio import read_bytes
+from smelt_repl.session_core.content import subtitle_of
+from smelt_repl.session_core.fsio import file_size, read_bytes
 from smelt_repl.session_core.history import History
 from smelt_repl.session_core.jsonl import parse_lines
 
@@ -51,12 +50,11 @@ def replay_transcript(session_dir: Path) -> tuple[History, int] | None:
 
 def build_meta(history: History, *, transcript_size: int, ledger_size: int) -> dict:
     """The meta.json summary of a replayed session."""
-    subtitle = history.subtitle()
     return {
         "format": META_FORMAT,
         "id": history.session_id,
         "title": history.title,
-        "subtitle": first_line(subtitle, 200) if subtitle else None,
+        "subtitle": subtitle_of(history.subtitle()),
         "cwd": history.cwd,
         "parent_id": history.parent_id,
         "created_at_ms": history.created_at_ms,
@@ -95,7 +93,4 @@ def row_from_meta(meta: dict) -> dict:
 
 def ledger_size(session_dir: Path) -> int:
     """Size of the ledger in bytes (0 when missing)."""
-    try:
-        return os.stat(session_dir / LEDGER_FILE).st_size
-    except FileNotFoundError:
-        return 0
+    return file_size(session_dir / LEDGER_FILE) or 0

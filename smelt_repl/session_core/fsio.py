@@ -50,7 +50,7 @@ def read_bytes(path: Path) -> bytes | None:
 
 
 def file_size(path: Path) -> int | None:
-    """Size in bytes, or None when missing."""
+    """Size in bytes, or None when missing (``file_size(p) or 0`` where sizes add up)."""
     try:
         return os.stat(path).st_size
     except (FileNotFoundError, NotADirectoryError):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from smelt_repl.session_core.content import search_blob, searchable_text, message_text
+from smelt_repl.session_core.content import message_text, search_blob, searchable_text
 from smelt_repl.session_core.derived import (
     ATTACHMENTS_DIR,
     CONTENT_FILE,
@@ -195,7 +195,7 @@ class Session:
 
     def undo_rewind(self) -> list[dict]:
         """Bring back what the most recent rewind cut (only while no message was added since)."""
-        if not self.history.undo_stack:
+        if not self.can_undo_rewind:
             raise SessionRefused("nothing to undo: no rewind since the last message")
         self._write_transcript({"type": "undo_rewind", "ts_ms": now_ms()}, fsync=True)
         restored = self.history.undo()

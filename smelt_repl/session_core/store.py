@@ -122,10 +122,6 @@ class SessionStore:
             names = []
         return resolve_prefix(id_or_prefix, [n for n in names if self._is_session_dir(self.root / n)])
 
-    def exists(self, session_id: str) -> bool:
-        """True when ``session_id`` names a persisted session."""
-        return self._is_session_dir(self._dir(session_id))
-
     def list(self, *, exclude: str | None = None) -> list[dict]:
         """Persisted sessions, newest ``updated_at_ms`` first, without ``exclude``."""
         rows = [row for row in self.catalog.rows() if row["id"] != exclude]

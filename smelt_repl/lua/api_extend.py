@@ -1,5 +1,5 @@
-"""The Host-tier parts of ``smelt`` (cmd, events, provider, settings, system, notify) and
-the UiHost-tier ``cmd.run`` and ``keymap.set``.
+"""Extending the REPL from Lua: ``smelt.cmd`` (meta-commands), ``smelt.events``,
+``smelt.keymap`` and the output (``smelt.notify``, ``print``).
 
 Handlers that scripts hand over (commands, event handlers, keymaps) are always run through
 ``run_handler``, which isolates and reports their errors.
@@ -8,30 +8,17 @@ Handlers that scripts hand over (commands, event handlers, keymaps) are always r
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import lupa.lua54 as lua54
 
-from smelt_repl.lua.bindings import LuaApiError, Tier
+from smelt_repl.keynotation import KeyNotationError, check_keymap_mode
+from smelt_repl.lua.bindings import LuaApiError
 from smelt_repl.lua.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
 from smelt_repl.lua.registries import CommandRegistry, Subscriptions, split_command_line
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
 RunHandler = Callable[..., bool]  # run_handler(lua_fn, *args) -> ran without error
 Defer = Callable[[Callable[[], None]], None]  # run now, or when the thread inside Lua is done
-
-# Settings the program reads, with the Python types they must have.
-SETTING_TYPES: dict[str, tuple[type, ...]] = {
-    "model": (str,),
-    "system_prompt": (str,),
-    "vim": (bool,),
-    "restore_vim_insert": (bool,),
-    "lua_budget": (int,),
-}
-
-KEYMAP_MODES = ("n", "i")
 
 
 def _function(value: Any, what: str) -> Any:
@@ -50,23 +37,8 @@ def _desc(opts: Any, what: str) -> str:
     return desc if isinstance(desc, str) else str(desc)
 
 
-def _checked_setting(key: str, value: Any) -> Any:
-    """``value`` for setting ``key``, or a LuaApiError when a known setting gets the wrong type."""
-    wanted = SETTING_TYPES.get(key)
-    if wanted is None:
-        return value
-    if wanted == (int,) and isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, wanted) or (bool not in wanted and isinstance(value, bool)):
-        names = " or ".join(lua_type_name(t()) for t in wanted)
-        raise LuaApiError(f"smelt.settings.{key} must be a {names}, got {lua_type_name(value)}")
-    if key == "lua_budget" and value < 0:
-        raise LuaApiError("smelt.settings.lua_budget must be >= 0 (0: no budget)")
-    return value
-
-
-class HostApi:
-    """The Python half of ``smelt.cmd/events/keymap/provider/settings/system/notify``."""
+class ExtendApi:
+    """The Python half of ``smelt.cmd``, ``smelt.events``, ``smelt.keymap`` and ``smelt.notify``."""
 
     def __init__(self, app: Any, lua: lua54.LuaRuntime, commands: CommandRegistry,
                  subscriptions: Subscriptions, run_handler: RunHandler, defer: Defer) -> None:
@@ -76,19 +48,6 @@ class HostApi:
         self.subscriptions = subscriptions
         self.run_handler = run_handler
         self.defer = defer
-
-    def functions(self) -> Iterable[tuple[str, Callable[..., Any], Tier]]:
-        """(``ns.name``, implementation, tier) for every function of this part of the API."""
-        host, ui = Tier.HOST, Tier.UI
-        return [
-            ("cmd.register", self.cmd_register, host), ("cmd.list", self.cmd_list, host),
-            ("cmd.run", self.cmd_resolve, ui), ("events.on", self.events_on, host),
-            ("events.off", self.events_off, host), ("events.emit", self.events_emit, host),
-            ("keymap.set", self.keymap_set, ui), ("provider.register", self.provider_register, host),
-            ("settings.get", self.settings_get, host), ("settings.set", self.settings_set, host),
-            ("settings.keys", self.settings_keys, host), ("system.append", self.system_append, host),
-            ("notify", self.notify, host),
-        ]
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -148,8 +107,10 @@ class HostApi:
     def keymap_set(self, mode: Any = None, keys: Any = None, handler: Any = None, opts: Any = None) -> None:
         """``smelt.keymap.set(mode, keys, fn, {desc=})``: mode "n" (normal) or "i" (insert)."""
         mode = lua_string(mode, "smelt.keymap.set: mode")
-        if mode not in KEYMAP_MODES:
-            raise LuaApiError(f'smelt.keymap.set: mode must be "n" or "i", got {mode!r}')
+        try:
+            check_keymap_mode(mode)
+        except KeyNotationError as exc:
+            raise LuaApiError(f"smelt.keymap.set: {exc}") from None
         keys = lua_string(keys, "smelt.keymap.set: keys")
         if not keys:
             raise LuaApiError("smelt.keymap.set: keys must not be empty")
@@ -160,37 +121,7 @@ class HostApi:
 
         self.app.ui.add_keymap(mode, keys, action, _desc(opts, "smelt.keymap.set") or None)
 
-    # -- providers, settings, system prompt, output -----------------------------------------
-
-    def provider_register(self, name: Any = None, spec: Any = None) -> None:
-        """``smelt.provider.register(name, spec)``: checked by the providers package."""
-        from smelt_repl.providers.spec import parse_provider_spec
-
-        provider = lua_string(name, "smelt.provider.register: name")
-        raw = from_lua(spec)
-        if not isinstance(raw, dict):
-            raise ConversionError(f"smelt.provider.register: spec must be a table, got {lua_type_name(spec)}")
-        self.app.providers[provider] = parse_provider_spec(provider, raw)
-
-    def settings_get(self, key: Any = None) -> Any:
-        """Read ``smelt.settings[key]`` (a copy for tables)."""
-        return to_lua(self.lua, self.app.settings.get(key)) if isinstance(key, str) else None
-
-    def settings_set(self, key: Any = None, value: Any = None) -> None:
-        """Write ``smelt.settings[key] = value``; nil removes the key."""
-        key = lua_string(key, "smelt.settings: key")
-        if value is None:
-            self.app.settings.pop(key, None)
-        else:
-            self.app.settings[key] = _checked_setting(key, from_lua(value))
-
-    def settings_keys(self) -> Any:
-        """Keys of the settings, sorted (for ``pairs(smelt.settings)``)."""
-        return to_lua(self.lua, sorted(k for k in self.app.settings if isinstance(k, str)))
-
-    def system_append(self, text: Any = None) -> None:
-        """``smelt.system.append(text)``: a section of the next system prompt."""
-        self.app.system_sections.append(lua_string(text, "smelt.system.append: text"))
+    # -- output -----------------------------------------------------------------------------
 
     def notify(self, message: Any = None, opts: Any = None) -> None:
         """``smelt.notify(msg, {level=})`` and ``print``: the REPL's output, stderr headless."""

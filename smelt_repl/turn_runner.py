@@ -1,12 +1,15 @@
 """Running chat turns on a worker thread and streaming their replies into the scrollback.
 
-``App.send`` blocks until the reply is complete, so it runs on its own thread; the UI
-thread stays free for typing and for Ctrl-C. Each delta goes through a ``StreamRenderer``
-and every completed line is printed at once. When the engine has stopped (``on_end``,
-before ``turn_end`` handlers run) the unfinished last line, the ``[cancelled]`` marker and
-any error line are printed, so the reply is whole before anything else appears.
+``App.run_turn`` blocks until the reply is complete, so it runs on a worker thread; the UI
+thread stays free for typing and for Ctrl-C. The runner makes each turn's handle
+(``App.new_turn``) on the UI thread as the message is sent, so a Ctrl-C that follows at
+once finds a turn to cancel, whatever the worker has got to. Each delta goes through a
+``StreamRenderer`` and every completed line is printed at once. When the engine has stopped
+(``on_end``, before the handle is ``ended`` and ``turn_end`` handlers run) the unfinished
+last line, the ``[cancelled]`` marker and any error line are printed, so the reply is whole
+before anything else appears.
 
-A turn ends in two steps: its reply is printed (``ENDING``: the engine is done, its
+A turn ends in two steps: its reply is printed (``ENDING``: the turn has ended, its
 ``turn_end`` handlers may still run), then the worker is free (``IDLE``). A message sent
 while a turn is ending is queued and sent by the same worker right after, so its echo
 always follows the previous reply.
@@ -15,7 +18,6 @@ always follows the previous reply.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -24,21 +26,19 @@ from smelt_repl.scrollback import Scrollback
 
 if TYPE_CHECKING:
     from smelt_repl.app import App
-    from smelt_repl.engine import TurnResult
     from smelt_repl.render import StreamRenderer
+    from smelt_repl.turn_handle import TurnHandle, TurnResult
 
 IDLE, WAITING, STREAMING, CANCELLING, ENDING = "idle", "waiting", "streaming", "cancelling", "ending"
-STOP_WAIT_S = 5.0  # how long ``stop`` waits for a cancelled reply to be printed
 
 
 class _Turn:
-    """One message on its way, as seen from the UI thread and the worker."""
+    """One message on its way: its text and the App's handle of the turn."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, handle: TurnHandle) -> None:
         self.text = text
-        self.engine_done = False  # cancelling the engine any more could hit the next turn
+        self.handle = handle
         self.printed = threading.Event()  # the reply and its marker/error line are printed
-        self.silenced = False  # the screen moved on (a replay): the rest of its output is dropped
 
 
 class TurnRunner:
@@ -83,7 +83,7 @@ class TurnRunner:
                 self._queued = text
                 return True
             self.phase = WAITING
-            self._turn = turn = _Turn(text)
+            turn = self._turn = _Turn(text, self.app.new_turn(text))
             self._thread = thread = threading.Thread(target=self._work, args=(turn,), name="smelt-turn",
                                                      daemon=True)
         thread.start()
@@ -91,31 +91,17 @@ class TurnRunner:
         return True
 
     def cancel(self) -> str | None:
-        """Ask the reply in flight to stop and drop the queued message; returns at once
-        (the worker prints the end of the reply) with the dropped message, if any."""
+        """Cancel the reply in flight and drop the queued message; returns at once (the
+        worker prints the end of the reply) with the dropped message, if any."""
         with self._lock:
             queued, self._queued = self._queued, None
             turn = self._turn
             if turn is None or not self.streaming:
                 return queued
             self.phase = CANCELLING
-        threading.Thread(target=self._cancel_until_stopped, args=(turn,), name="smelt-cancel",
-                         daemon=True).start()
+        turn.handle.cancel(wait=0)
         self.on_change()
         return queued
-
-    def stop(self, timeout: float = STOP_WAIT_S) -> None:
-        """Cancel like ``cancel``, then return once the reply is completely printed, so what
-        the caller prints next (a replay) comes after it. Output of the turn that would come
-        later (after ``timeout``, or when called by a handler on the worker, which cannot
-        wait for itself) is dropped. Never waits on ``turn_end`` handlers."""
-        self.cancel()
-        turn = self._turn
-        if turn is None:
-            return
-        if threading.current_thread() is not self._thread:
-            turn.printed.wait(timeout)
-        turn.silenced = True
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the worker to finish; True when no turn is running any more."""
@@ -126,21 +112,12 @@ class TurnRunner:
 
     # -- the worker ------------------------------------------------------------------------
 
-    def _cancel_until_stopped(self, turn: _Turn) -> None:
-        # Cancelling the engine is a no-op until it has begun the turn: retry until it ends.
-        while True:
-            with self._lock:
-                if turn.engine_done:
-                    return
-                self.app.engine.cancel(wait=0)
-            time.sleep(0.01)
-
     def _work(self, turn: _Turn | None) -> None:
         while turn is not None:
             self._run(turn)
             with self._lock:
                 text, self._queued = self._queued, None
-                turn = self._turn = _Turn(text) if text is not None else None
+                turn = self._turn = _Turn(text, self.app.new_turn(text)) if text is not None else None
                 self.phase = WAITING if turn is not None else IDLE
             self.on_change()
 
@@ -150,8 +127,8 @@ class TurnRunner:
         renderer = StreamRenderer(self.width(), self.color)
         self._print(turn, display.user_echo(turn.text, self.color))
         try:
-            self.app.send(turn.text, lambda delta: self._on_delta(turn, renderer, delta),
-                          lambda result: self._finish(turn, renderer, self._trailer(result)))
+            self.app.run_turn(turn.handle, lambda delta: self._on_delta(turn, renderer, delta),
+                              lambda result: self._finish(turn, renderer, self._trailer(result)))
         except Exception as exc:  # ConfigError and friends: nothing was sent
             error = display.error_line(str(exc) or type(exc).__name__, self.color)
             self._finish(turn, renderer, error)
@@ -165,7 +142,6 @@ class TurnRunner:
     def _finish(self, turn: _Turn, renderer: StreamRenderer, trailer: str) -> None:
         """Print the end of the reply (its last line once) and what follows it."""
         with self._lock:
-            turn.engine_done = True
             first = not turn.printed.is_set()
             self.phase = ENDING
         self._print(turn, (renderer.finish() if first else "") + trailer)
@@ -181,5 +157,5 @@ class TurnRunner:
         self._print(turn, renderer.feed(delta))
 
     def _print(self, turn: _Turn, text: str) -> None:
-        if text and not turn.silenced:
+        if text and not turn.handle.detached:  # a detached turn's screen has moved on
             self.scrollback.write(text)

@@ -1,0 +1,105 @@
+"""The ``smelt`` API in one table: a row per function with its Python half, its tier and
+what it does. The Lua host binds and guards every row (``bound``); ``:help lua`` lists them.
+
+A row's ``name`` is where the function sits in ``smelt`` (``"session.id"``, ``"notify"``);
+``usage`` is how a script writes the call, for the few functions the prelude wraps
+(``smelt.settings`` is a table, ``events.off`` is the function ``events.on`` returns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from smelt_repl.lua.api_config import ConfigApi
+from smelt_repl.lua.api_extend import ExtendApi
+from smelt_repl.lua.api_session import SessionApi
+from smelt_repl.lua.bindings import Tier
+
+
+@dataclass(frozen=True)
+class ApiFunction:
+    """One function of ``smelt``: its place, its Python half (unbound), tier and a line of doc."""
+
+    name: str
+    function: Callable[..., Any]
+    tier: Tier
+    params: str
+    doc: str
+    usage: str = ""
+
+    @property
+    def namespace(self) -> str:
+        """``"session"`` for ``session.id``; ``""`` for a top-level function such as ``notify``."""
+        return self.name.rpartition(".")[0]
+
+    @property
+    def call(self) -> str:
+        """How a script calls it: ``smelt.session.rewind_to(block_idx, opts)``."""
+        return self.usage or f"smelt.{self.name}{self.params}"
+
+
+H, UI = Tier.HOST, Tier.UI
+S, E, C = SessionApi, ExtendApi, ConfigApi  # short, so each row fits a line or two
+
+API: tuple[ApiFunction, ...] = (
+    ApiFunction("session.id", S.id, UI, "()", "the current session's id"),
+    ApiFunction("session.dir", S.dir, UI, "()", "its directory on disk"),
+    ApiFunction("session.cwd", S.cwd, UI, "()", "the directory the REPL started in"),
+    ApiFunction("session.created_at_ms", S.created_at_ms, UI, "()", "creation time, Unix epoch ms"),
+    ApiFunction("session.context_tokens", S.context_tokens, UI, "()",
+                "prompt tokens of the latest model call (nil before one)"),
+    ApiFunction("session.context_window", S.context_window, UI, "()",
+                "the model's context window (nil when undeclared)"),
+    ApiFunction("session.cost", S.cost, UI, "()", "USD spent by this session's model calls"),
+    ApiFunction("session.tokens", S.tokens, UI, "()",
+                "{input, output, cache_read, cache_write, reasoning, total, cache_hit_ratio}"),
+    ApiFunction("session.turns", S.turns, UI, "()", "user turns of the live history: {block_idx, label} rows"),
+    ApiFunction("session.system", S.system, UI, "()", "the exact system prompt of the next request"),
+    ApiFunction("session.rewind_to", S.rewind_to, UI, "(block_idx, opts)",
+                "cut the history at a user turn, its text back in the prompt (opts.restore_vim_insert)"),
+    ApiFunction("session.fork", S.fork, UI, "()", "continue in a copy of this session"),
+    ApiFunction("session.reset", S.reset, UI, "()", "switch to a new empty session"),
+    ApiFunction("session.list", S.list, UI, "()", "saved sessions but this one, newest first"),
+    ApiFunction("session.load", S.load, UI, "(id)", "switch to a saved session"),
+    ApiFunction("session.delete", S.delete, UI, "(id)", "delete a saved session (never the current one)"),
+    ApiFunction("session.text", S.text, UI, "(id)", "a session's searchable text (nil when there is none)"),
+    ApiFunction("session.texts", S.texts, UI, "(ids)", "searchable texts of many sessions, by id"),
+    ApiFunction("cmd.register", E.cmd_register, H, "(name, fn, {desc})", "add the meta-command :name; fn(args) runs it"),
+    ApiFunction("cmd.list", E.cmd_list, H, "()", "the Lua commands: {name, desc} rows"),
+    ApiFunction("cmd.run", E.cmd_resolve, UI, "(line)", "run a command line (built-in or Lua) as if typed"),
+    ApiFunction("events.on", E.events_on, H, "(name, fn)",
+                "call fn(payload) on each event name; returns off()"),
+    ApiFunction("events.off", E.events_off, H, "()", "unsubscribe: off = smelt.events.on(...)",
+                usage="off()"),
+    ApiFunction("events.emit", E.events_emit, H, "(name, payload)", "fire an event with a table payload"),
+    ApiFunction("keymap.set", E.keymap_set, UI, "(mode, keys, fn, {desc})",
+                'bind keys (vim notation) in mode "n" or "i" to fn'),
+    ApiFunction("provider.register", C.provider_register, H, "(name, spec)", "declare a model provider"),
+    ApiFunction("settings.get", C.settings_get, H, "", "read a setting (:help settings)",
+                usage="smelt.settings.NAME"),
+    ApiFunction("settings.set", C.settings_set, H, "", "write a setting (type-checked; nil removes it)",
+                usage="smelt.settings.NAME = value"),
+    ApiFunction("settings.keys", C.settings_keys, H, "", "every setting with its value",
+                usage="pairs(smelt.settings)"),
+    ApiFunction("system.append", C.system_append, H, "(text)", "add a section to the system prompt"),
+    ApiFunction("notify", E.notify, H, "(msg, {level})",
+                'write a line to the REPL (level = "error": in red); print does too'),
+)
+
+
+def names(namespace: str) -> tuple[str, ...]:
+    """The function names of one namespace, as a script sees them (``"id"`` for ``session.id``)."""
+    return tuple(f.name.rpartition(".")[2] for f in API if f.namespace == namespace)
+
+
+def bound(halves: Iterable[object]) -> Iterator[tuple[ApiFunction, Callable[..., Any]]]:
+    """Every row of ``API`` with its function bound to the one of ``halves`` (a SessionApi,
+    ExtendApi, ConfigApi instance) whose class defines it."""
+    halves = list(halves)
+    for row in API:
+        owner = next((h for h in halves if getattr(type(h), row.function.__name__, None) is row.function), None)
+        if owner is None:
+            raise LookupError(f"no API half given for smelt.{row.name}")
+        yield row, getattr(owner, row.function.__name__)

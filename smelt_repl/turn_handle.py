@@ -1,0 +1,78 @@
+"""A chat turn's handle: made by its caller before anything runs, owned by that caller.
+
+The handle is what makes cancelling safe at every moment of a turn. ``cancel()`` sets the
+turn's ``CancelToken`` — before the engine has started (the engine then sends nothing), while
+the reply streams (the provider's response is closed at once), or while the reply is being
+written (it is written whole, marked cancelled) — and may wait for ``ended``: the turn's
+writes are done and its reply is on screen, so what the caller does next (a rewind, a load)
+comes after it, never under it.
+
+``detached`` is the last resort of an operation that stopped waiting (a Lua handler running
+away on the turn's thread): the turn's later writes are dropped instead of landing in a
+history they no longer belong to. ``App`` sets it, under the session lock the turn's writes
+take too.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from smelt_repl.providers.cancel import CancelToken
+
+if TYPE_CHECKING:
+    from smelt_repl.session_core import Session
+    from smelt_repl.session_core.usage import Usage
+
+
+@dataclass
+class TurnResult:
+    """How a turn ended."""
+
+    reply: str
+    cancelled: bool = False
+    error: str | None = None
+    usage: Usage | None = None
+    cost_usd: float = 0.0
+    reasoning: str = ""
+    interrupted: bool = False  # ended by KeyboardInterrupt in the turn's own thread
+
+
+class TurnHandle:
+    """One turn of ``content`` in ``session``, from its creation until its writes are done."""
+
+    def __init__(self, content: object, session: Session) -> None:
+        self.content = content
+        self.session = session
+        self.cancel_token = CancelToken()
+        self.ended = threading.Event()  # writes done, reply printed (``on_end`` ran)
+        self.result: TurnResult | None = None
+        self.detached = False
+        self._thread_id: int | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """True once ``cancel`` was called (the turn may still be winding down)."""
+        return self.cancel_token.is_set()
+
+    def cancel(self, wait: float | None = 0) -> bool:
+        """Cancel the turn, from any thread, at any point of its life; with ``wait``, block up
+        to that many seconds (never on the turn's own thread) until it has ended. True when it
+        has ended."""
+        self.cancel_token.set()
+        if wait and not self.on_its_thread():
+            self.ended.wait(wait)
+        return self.ended.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the turn has ended (up to ``timeout`` seconds); True when it has."""
+        return self.ended.wait(timeout)
+
+    def mark_running(self) -> None:
+        """Called by the engine on the thread that runs the turn, as it starts."""
+        self._thread_id = threading.get_ident()
+
+    def on_its_thread(self) -> bool:
+        """True when called from the thread running the turn (its event handlers run there)."""
+        return self._thread_id == threading.get_ident()
