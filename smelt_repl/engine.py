@@ -150,8 +150,7 @@ class ChatEngine:
         usage = result.usage
         if usage is not None:
             result.cost_usd = cost_usd(usage, model.config)
-            session.record_usage(model.key, cost_usd=result.cost_usd, context_tokens=usage.context_tokens,
-                                 **usage.counts())
+            session.record_usage(model.key, usage, result.cost_usd)
         extra: dict[str, object] = {"model": model.key}
         if result.reasoning:
             extra["reasoning_content"] = result.reasoning

@@ -72,7 +72,10 @@ def status_text(facts: StatusFacts) -> str:
 
 
 def activity_text(phase: str | None, lua_running: bool, hint: str) -> str:
-    """The activity part of the status line for a turn ``phase`` (``turns.*``), else ``hint``."""
+    """The activity part of the status line: a fresh ``hint`` (the answer to what the user just
+    did), else what the turn is doing in ``phase`` (``turn_runner.*``)."""
+    if hint:
+        return hint
     if phase == WAITING:
         return f"{spinner_frame(int(time.monotonic() * 10))} waiting"
     if phase == STREAMING:
@@ -81,7 +84,7 @@ def activity_text(phase: str | None, lua_running: bool, hint: str) -> str:
         return "cancelling"
     if phase == ENDING and lua_running:
         return "turn_end handlers run · Ctrl-C stops them"
-    return hint
+    return ""
 
 
 def spinner_frame(tick: int) -> str:

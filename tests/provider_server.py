@@ -23,6 +23,8 @@ message_start ... message_stop). Addresses: `base_url` ("http://127.0.0.1:PORT")
   chunks        None: one piece per word; int N: about N equal pieces; list[str]: exact pieces
   reasoning     text streamed as reasoning first (reasoning_content / thinking_delta)
   delay         seconds slept before each piece (for cancellation and timeout tests)
+  hold_after    after this many pieces the stream waits until `release()` is called (or the
+                server stops): a test acts at an exact point of a reply without sleeping
   usage         {"input", "output", "cache_read", "cache_write", "reasoning"} mapped to each
                 protocol (OpenAI prompt_tokens = input + cache_read)
   stop_reason   finish_reason / stop_reason to report
@@ -75,6 +77,7 @@ class Script:
     chunks: int | list[str] | None = None
     reasoning: str = ""
     delay: float = 0.0
+    hold_after: int | None = None
     usage: dict = field(default_factory=lambda: dict(DEFAULT_USAGE))
     stop_reason: str | None = None
     line_ending: str = "\n"
@@ -130,6 +133,7 @@ class ProviderServer:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._stopping = threading.Event()
+        self._released = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
@@ -145,6 +149,7 @@ class ProviderServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._released.set()
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -158,8 +163,13 @@ class ProviderServer:
         """Replace the reply script (fields of `Script`); resets the fault counter."""
         with self._lock:
             self._script = Script(**options)
+            self._released.clear()
             self._faults_left = self._script.fault_times if self._script.fault is not None else 0
             return self._script
+
+    def release(self) -> None:
+        """Let streams held by `hold_after` go on to their end."""
+        self._released.set()
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
         """Wait until `predicate()` holds (checked on each request or connection change);
@@ -270,12 +280,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.end_headers()
+        pieces = 0
         for item in events:
             if item is _Cut:
                 raise _Cut
             if item is _STALL:
                 return self._until_hang_up()
-            if item == "delay":
+            if item == "delay":  # comes before each piece
+                if pieces == script.hold_after:
+                    self.server.owner._released.wait(10)  # type: ignore[attr-defined]
+                pieces += 1
                 time.sleep(script.delay)
                 continue
             text = item.replace("\n", script.line_ending).encode()

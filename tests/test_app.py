@@ -96,7 +96,7 @@ def test_invalid_rewind_does_not_cancel_the_turn_in_flight(app, provider_server)
 
     app.providers["loop"] = parse_provider_spec("loop", provider_server.provider_spec())
     app.settings["model"] = "loop/m"
-    provider_server.script(text="a b c d e f", delay=0.05)
+    provider_server.script(text="a b c d e f", delay=0.01)
     errors = []
 
     def bad_rewind(payload):

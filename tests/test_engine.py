@@ -79,14 +79,14 @@ def test_request_carries_history_and_exact_system_prompt(app, provider_server, t
 
 def test_user_message_is_on_disk_before_the_request_is_answered(app, provider_server):
     loop_app(app, provider_server)
-    provider_server.script(text="slow reply here", delay=0.2)
+    provider_server.script(text="slow reply here", hold_after=0)
     seen_on_disk = []
 
     def watch():
-        while not provider_server.requests:
-            time.sleep(0.005)
+        assert provider_server.wait_for(lambda: bool(provider_server.requests), timeout=5)
         path = app.session.dir / "transcript.jsonl"
         seen_on_disk.extend(r.get("content") for r in read_jsonl(path) if r["type"] == "message")
+        provider_server.release()
 
     watcher = threading.Thread(target=watch)
     watcher.start()
@@ -97,7 +97,7 @@ def test_user_message_is_on_disk_before_the_request_is_answered(app, provider_se
 
 def test_cancel_from_another_thread_keeps_partial_reply(app, provider_server):
     loop_app(app, provider_server)
-    provider_server.script(text="one two three four five six seven eight nine ten", delay=0.15)
+    provider_server.script(text="one two three four five six seven eight nine ten", hold_after=2)
     ends = record_events(app, "turn_end")
     got = []
 
@@ -230,7 +230,7 @@ def test_cancel_is_prompt_even_when_the_server_never_answers(app, provider_serve
 
 def test_rewind_from_inside_the_turn_runs_when_the_turn_has_ended(app, provider_server):
     loop_app(app, provider_server)
-    provider_server.script(text="alpha beta gamma delta", delay=0.05)
+    provider_server.script(text="alpha beta gamma delta", delay=0.01)
     app.send("first")
     asked = []
     app.events.on("stream_delta", lambda payload: asked or asked.append(app.rewind_to(2)))
@@ -247,7 +247,7 @@ def test_rewind_from_inside_the_turn_runs_when_the_turn_has_ended(app, provider_
 
 def test_a_switch_asked_for_mid_turn_leaves_the_whole_turn_in_the_old_session(app, provider_server):
     loop_app(app, provider_server)
-    provider_server.script(text="one two three four", delay=0.05)
+    provider_server.script(text="one two three four", delay=0.01)
     app.send("keep")
     old = app.session
     switched = []

@@ -98,7 +98,7 @@ def test_unknown_provider_exit_1(xdg):
 
 
 def test_ctrl_c_mid_stream_exits_130_and_keeps_partial(xdg, provider_server):
-    provider_server.script(text="alpha beta gamma delta epsilon zeta eta theta", delay=0.3)
+    provider_server.script(text="alpha beta gamma delta epsilon zeta eta theta", hold_after=1)
     proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", "-p", "go", "--api-base", provider_server.openai_base,
                              "--model", "m"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=cli_env(xdg))

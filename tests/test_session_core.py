@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from smelt_repl.session_core import SessionLocked, SessionNotFound, SessionRefused, SessionStore
+from smelt_repl.session_core.usage import Usage
 
 
 def chat(session, *pairs):
@@ -16,7 +17,7 @@ def chat(session, *pairs):
     for n, (user, reply) in enumerate(pairs, start=1):
         session.append_message("user", user)
         session.append_message("assistant", reply, model="test/m", context_tokens=100 * n)
-        session.record_usage("test/m", input=10 * n, output=5, cache_read=2, context_tokens=100 * n, cost_usd=0.5)
+        session.record_usage("test/m", Usage(input=10 * n, output=5, cache_read=2, context_tokens=100 * n), 0.5)
 
 
 def read_jsonl(path):

@@ -31,19 +31,21 @@ def assistant_records(session_dir) -> list[dict]:
 
 
 def test_lines_are_printed_while_the_reply_streams(loop_sh, provider_server):
-    provider_server.script(text="first line\nsecond line\nthird line\n", chunks=6, delay=0.15)
+    provider_server.script(text="first line\nsecond line\nthird line\n", chunks=6, hold_after=2)
     loop_sh.type("go\r")
     loop_sh.wait_output("first line")
     assert loop_sh.shell.runner.busy, "the first line must show before the reply ends"
     assert "third line" not in loop_sh.output
+    provider_server.release()
     loop_sh.wait_idle()
     assert "› go\nfirst line\nsecond line\nthird line\n" in loop_sh.output
 
 
 def test_spinner_until_the_first_token(loop_sh, provider_server):
-    provider_server.script(text="late reply", chunks=1, delay=0.6)
+    provider_server.script(text="late reply", chunks=1, hold_after=0)
     loop_sh.type("hello\r")
     loop_sh.wait_for(lambda: "waiting" in loop_sh.status, what="spinner")
+    provider_server.release()
     loop_sh.wait_idle()
     assert "waiting" not in loop_sh.status and "late reply" in loop_sh.output
 
@@ -68,7 +70,7 @@ def test_streamed_reply_looks_like_its_replay(loop_sh, provider_server):
 
 def test_ctrl_c_cancels_mid_stream_keeps_partial_and_prompt(loop_sh, provider_server):
     words = [f"word{i}\n" for i in range(40)]
-    provider_server.script(chunks=words, delay=0.1)
+    provider_server.script(chunks=words, hold_after=2)
     loop_sh.type("long one\r")
     loop_sh.wait_output("word1\n")
     loop_sh.type("\x03")
@@ -86,12 +88,13 @@ def test_ctrl_c_cancels_mid_stream_keeps_partial_and_prompt(loop_sh, provider_se
 
 
 def test_enter_while_streaming_keeps_the_text(loop_sh, provider_server):
-    provider_server.script(text="slow reply here", chunks=3, delay=0.3)
+    provider_server.script(text="slow reply here", chunks=3, hold_after=1)
     loop_sh.type("first\r")
-    loop_sh.wait_for(lambda: loop_sh.shell.runner.busy, what="busy")
+    loop_sh.wait_for(lambda: "streaming" in loop_sh.status, what="the first piece")
     loop_sh.type("second\r")
     loop_sh.wait_for(lambda: "still streaming" in loop_sh.status, what="hint")
     assert loop_sh.buffer_text == "second"
+    provider_server.release()
     loop_sh.wait_idle()
     assert [m["content"] for m in loop_sh.app.session.messages if m["role"] == "user"] == ["first"]
 
@@ -141,7 +144,7 @@ def test_cancelled_tail_prints_before_the_replay(loop_sh, provider_server, comma
     provider_server.script(text="kept")
     loop_sh.submit("first")
     release = held_turn_end(loop_sh)
-    provider_server.script(chunks=["word0\n", "word1\npartial tail"] + [" more"] * 30, delay=0.1)
+    provider_server.script(chunks=["word0\n", "word1\npartial tail"] + [" more"] * 30, hold_after=2)
     loop_sh.type("second\r")
     loop_sh.wait_output("word1\n")
     loop_sh.command(command)  # returns while turn_end handlers still hold the worker
@@ -155,7 +158,7 @@ def test_cancelled_tail_prints_before_the_replay(loop_sh, provider_server, comma
 
 
 def test_enter_right_after_ctrl_c_sends_once_the_reply_has_ended(loop_sh, provider_server):
-    provider_server.script(chunks=[f"word{i}\n" for i in range(40)], delay=0.1)
+    provider_server.script(chunks=[f"word{i}\n" for i in range(40)], hold_after=2)
     loop_sh.type("long one\r")
     loop_sh.wait_output("word1\n")
     release = held_turn_end(loop_sh)
@@ -173,7 +176,7 @@ def test_enter_right_after_ctrl_c_sends_once_the_reply_has_ended(loop_sh, provid
 
 
 def test_ctrl_c_takes_back_a_queued_message(loop_sh, provider_server):
-    provider_server.script(chunks=[f"word{i}\n" for i in range(40)], delay=0.1)
+    provider_server.script(chunks=[f"word{i}\n" for i in range(40)], hold_after=2)
     loop_sh.type("long one\r")
     loop_sh.wait_output("word1\n")
     release = held_turn_end(loop_sh)

@@ -8,54 +8,42 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from smelt_repl.session_core.usage import USAGE_FIELDS
+from smelt_repl.session_core.usage import USAGE_FIELDS, Usage
 
 
 @dataclass
 class TokenTotals:
-    """Cumulative token counts of a session (``input`` excludes cached input)."""
+    """Cumulative token counts of a session (``input`` excludes cached input) and its cost."""
 
-    input: int = 0
-    output: int = 0
-    cache_read: int = 0
-    cache_write: int = 0
-    reasoning: int = 0
+    usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
 
     @property
     def total(self) -> int:
         """``input + output``; reasoning is a detail of output, cache reads are not counted."""
-        return self.input + self.output
+        return self.usage.input + self.usage.output
 
     @property
     def cache_hit_ratio(self) -> float | None:
         """``cache_read / (input + cache_read)``, None until input was observed."""
-        seen = self.input + self.cache_read
-        return self.cache_read / seen if seen else None
+        seen = self.usage.input + self.usage.cache_read
+        return self.usage.cache_read / seen if seen else None
 
     def add(self, record: dict) -> None:
         """Add one ``usage`` ledger record to the totals."""
         for name in USAGE_FIELDS:
             value = record.get(name)
             if isinstance(value, int) and value > 0:
-                setattr(self, name, getattr(self, name) + value)
+                setattr(self.usage, name, getattr(self.usage, name) + value)
         cost = record.get("cost_usd")
         if isinstance(cost, (int, float)) and cost > 0:
             self.cost_usd += float(cost)
 
     def as_dict(self) -> dict:
         """The shape of ``smelt.session.tokens()``."""
-        return {
-            "input": self.input,
-            "output": self.output,
-            "cache_read": self.cache_read,
-            "cache_write": self.cache_write,
-            "reasoning": self.reasoning,
-            "total": self.total,
-            "cache_hit_ratio": self.cache_hit_ratio,
-        }
+        return {**self.usage.counts(), "total": self.total, "cache_hit_ratio": self.cache_hit_ratio}
 
 
 def sum_usage(records: Iterable[dict]) -> TokenTotals:
@@ -67,30 +55,11 @@ def sum_usage(records: Iterable[dict]) -> TokenTotals:
     return totals
 
 
-def usage_record(
-    model: str,
-    *,
-    input: int = 0,
-    output: int = 0,
-    cache_read: int = 0,
-    cache_write: int = 0,
-    reasoning: int = 0,
-    context_tokens: int | None = None,
-    cost_usd: float = 0.0,
-) -> dict:
+def usage_record(model: str, usage: Usage | None = None, cost_usd: float = 0.0) -> dict:
     """A ``usage`` ledger record for one model call."""
-    return {
-        "type": "usage",
-        "model": model,
-        "input": int(input),
-        "output": int(output),
-        "cache_read": int(cache_read),
-        "cache_write": int(cache_write),
-        "reasoning": int(reasoning),
-        "context_tokens": context_tokens,
-        "cost_usd": float(cost_usd),
-        "ts_ms": now_ms(),
-    }
+    usage = usage or Usage()
+    return {"type": "usage", "model": model, **{name: int(n) for name, n in usage.counts().items()},
+            "context_tokens": usage.context_tokens, "cost_usd": float(cost_usd), "ts_ms": now_ms()}
 
 
 def now_ms() -> int:

@@ -29,6 +29,7 @@ from smelt_repl.session_core.history import History, Turn
 from smelt_repl.session_core.jsonl import dumps_line
 from smelt_repl.session_core.ledger import TokenTotals, now_ms, usage_record
 from smelt_repl.session_core.lock import SessionLock
+from smelt_repl.session_core.usage import Usage
 
 if TYPE_CHECKING:
     from smelt_repl.session_core.catalog import Catalog
@@ -137,9 +138,9 @@ class Session:
         self._after_change()
         return record
 
-    def record_usage(self, model: str, *, cost_usd: float = 0.0, **counts: int | None) -> dict:
+    def record_usage(self, model: str, usage: Usage, cost_usd: float = 0.0) -> dict:
         """Record one model call's usage and cost in the ledger (fsynced)."""
-        record = usage_record(model, cost_usd=cost_usd, **counts)
+        record = usage_record(model, usage, cost_usd)
         record["history_len"] = len(self.history.messages)
         self._write_ledger(record, fsync=True)
         self.totals.add(record)
