@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from smelt_repl import commands
+from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
 
 if TYPE_CHECKING:
     from smelt_repl.shell import Shell
@@ -26,16 +27,21 @@ class Actions:
         self._last_normal_escape = 0.0
 
     def submit(self) -> None:
-        """Enter: run a ``:command`` or send the message; while the last turn only ends (its
-        reply is printed or being cancelled) the message is queued and the prompt free."""
+        """Enter: run a command or send the message (``input_rule``: a likely typo of a
+        command stays in the prompt with a hint); while the last turn only ends (its reply is
+        printed or being cancelled) the message is queued and the prompt free."""
         shell, buffer = self.shell, self.shell.buffer
-        text = buffer.text
-        if not text.strip():
+        if not buffer.text.strip():
             return
-        if text.lstrip().startswith(":"):
+        kind = classify(buffer.text, commands.known_names(shell))
+        if isinstance(kind, LikelyTypo):
+            shell.print_error(kind.hint)
+            return
+        if isinstance(kind, CommandInput):
             buffer.reset(append_to_history=True)
-            shell.run_command(text)
+            shell.run_command(kind.line)
             return
+        text = kind.text
         runner = shell.runner
         if not runner.can_send:  # a turn that is only ending takes the message, to send next
             shell.hint("a reply is still streaming: Ctrl-C cancels it" if runner.streaming
@@ -74,9 +80,8 @@ class Actions:
             shell.quit()
 
     def start_command(self) -> None:
-        """``:`` in normal mode on an empty prompt: begin a meta-command, as in Vim."""
-        self.shell.buffer.insert_text(":")
-        self.shell.enter_vim_insert()
+        """``:`` in normal mode: open the Vim command line (the draft stays as it is)."""
+        self.shell.command_line.open()
 
     def end_of_input(self) -> None:
         """Ctrl-D on an empty prompt: leave (cancelling a reply in flight)."""

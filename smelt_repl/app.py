@@ -26,7 +26,8 @@ from typing import Any
 from smelt_repl.engine import ChatEngine, Sink
 from smelt_repl.events import EventBus
 from smelt_repl.providers import ProviderPool, ProviderSpec, ResolvedModel, resolve_model
-from smelt_repl.session_core import Session, SessionStore
+from smelt_repl.session_core import Session, SessionRefused, SessionStore
+from smelt_repl.session_core.content import message_text
 from smelt_repl.settings import default_settings
 from smelt_repl.system_prompt import assemble_system_prompt
 from smelt_repl.turn_handle import TurnHandle, TurnResult
@@ -70,6 +71,8 @@ class App:
         self.turn: TurnHandle | None = None  # the turn in flight (or about to start)
         self.cancel_wait_s = CANCEL_WAIT_S
         self._deferred: list[SessionChange] = []
+        self.exit_code: int | None = None  # set by request_exit (a script's os.exit)
+        self.failed_content: object | None = None  # the message of a turn taken back, for :retry
         self.session: Session = store.new_session(self.cwd)
 
     def attach_ui(self, ui: UiHost) -> None:
@@ -98,6 +101,13 @@ class App:
             self._detach_unfinished_turn()
             self.session.close()
         self.provider_pool.close()
+
+    def request_exit(self, code: int = 0) -> None:
+        """A clean quit asked for by a script (Lua ``os.exit``): in the REPL the same as
+        ``:q``; headless, the run ends with ``code`` once the script has unwound."""
+        self.exit_code = code
+        if self.ui is not None:
+            self.ui.quit()
 
     # -- model and prompt ----------------------------------------------------------------
 
@@ -129,6 +139,7 @@ class App:
         sends anything. The caller runs it with ``run_turn``."""
         with self._lock:
             turn = self.turn = TurnHandle(content, self.session)
+            self.failed_content = None
         return turn
 
     def run_turn(self, turn: TurnHandle, sink: Sink | None = None,
@@ -160,6 +171,42 @@ class App:
         turn = self.turn
         if turn is not None:
             turn.cancel(self.cancel_wait_s)
+
+    def take_back_failed_turn(self, turn: TurnHandle) -> str | None:
+        """A turn that failed before any reply text is rewound on its own (SPEC §9): its
+        message leaves the live history (the transcript keeps all, as with ``:rewind``) and
+        its text is returned, to be sent again; None for any other turn."""
+        index = turn.user_index
+        if not turn.failed_before_reply or index is None:
+            return None
+
+        def take_back() -> tuple[str, dict] | None:
+            if self.session is not turn.session or self.session.closed:
+                return None  # the user moved on to another session meanwhile
+            result = self.session.rewind_to(index)
+            self.failed_content = turn.content
+            return "rewind", {"block_idx": result.block_idx, "restored_text": result.restored_text}
+
+        self._change_session(take_back)
+        return message_text(turn.content) if self.failed_content is turn.content else None
+
+    def content_to_retry(self) -> object:
+        """What ``:retry`` sends: the message of a failed turn taken back, else the last user
+        message, whose reply is cut first (non-destructively, as a rewind)."""
+        if self.failed_content is not None:
+            content, self.failed_content = self.failed_content, None
+            return content
+        turns = self.session.turns()
+        if not turns:
+            raise SessionRefused("nothing to retry: no message sent yet")
+        content = self.session.messages[turns[-1].block_idx].get("content")
+
+        def cut() -> tuple[str, dict]:
+            result = self.session.rewind_to(turns[-1].block_idx)
+            return "rewind", {"block_idx": result.block_idx, "restored_text": result.restored_text}
+
+        self._change_session(cut)
+        return content
 
     # -- history edits -------------------------------------------------------------------
 

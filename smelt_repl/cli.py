@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from smelt_repl import __version__
 from smelt_repl.exit_codes import EXIT_INTERRUPTED, EXIT_OK, fail
+from smelt_repl.stop_signals import TerminationSignal
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--lua requires --headless")
     try:
         return _dispatch(args)
+    except TerminationSignal as stop:
+        return stop.exit_code
     except KeyboardInterrupt:
         print("smelt-repl: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -20,6 +20,7 @@ from prompt_toolkit.document import Document
 from smelt_repl.events import EVENTS
 from smelt_repl.lua.registries import split_command_line
 from smelt_repl.pickers import session_choices, turn_choices
+from smelt_repl.session_core.content import message_text
 from smelt_repl.settings import SETTINGS, type_name
 from smelt_repl.status import context_text
 
@@ -45,6 +46,8 @@ class ShellOps(Protocol):
                     index: int = 0) -> None: ...
     def set_vim(self, enabled: bool) -> None: ...
     def quit(self) -> None: ...
+    def can_send(self) -> bool: ...
+    def send_message(self, text: str) -> bool: ...
     def user_keymaps(self) -> list[tuple[str, str, str]]: ...
 
 
@@ -169,6 +172,14 @@ def cost_table(shell: ShellOps) -> str:
     return "\n".join(f"  {name:<12} {value}" for name, value in rows)
 
 
+def retry(shell: ShellOps, args: str) -> None:
+    """``:retry``: send a failed message again, or regenerate the last reply."""
+    _no_args("retry", args)
+    if not shell.can_send():
+        raise CommandError("a reply is still streaming: Ctrl-C cancels it, then :retry")
+    shell.send_message(message_text(shell.app.content_to_retry()))
+
+
 def lua(shell: ShellOps, args: str) -> None:
     """``:lua CODE``: run Lua in the config's runtime."""
     if not args:
@@ -249,6 +260,7 @@ BUILTINS: tuple[Command, ...] = (
     Command("load", ":load ID", "switch to a saved session (id or prefix)", load),
     Command("delete", ":delete ID", "delete a saved session", delete),
     Command("reset", ":reset", "start a new empty session", reset),
+    Command("retry", ":retry", "send the failed message again, or regenerate the last reply", retry),
     Command("cost", ":cost", "show cost and token use of this session", cost),
     Command("lua", ":lua CODE", "run Lua code", lua),
     Command("set", ":set vim|novim", "switch vim or emacs key bindings", set_option),
@@ -293,6 +305,11 @@ def lua_commands(shell: ShellOps) -> dict[str, str]:
     if shell.host is None:
         return {}
     return {name: desc or "" for name, desc in shell.host.commands() if name not in _BY_NAME}
+
+
+def known_names(shell: ShellOps) -> set[str]:
+    """Every command name a line may start with (built-in or Lua-registered)."""
+    return set(_BY_NAME) | set(lua_commands(shell))
 
 
 def all_commands(shell: ShellOps) -> list[tuple[str, str]]:

@@ -42,7 +42,9 @@ from smelt_repl.providers import (
 )
 from smelt_repl.session_core import Session
 from smelt_repl.session_core.content import message_text
+from smelt_repl.session_core.usage import sane_count
 from smelt_repl.turn_handle import TurnHandle, TurnResult
+from smelt_repl.unicode_text import SurrogateJoiner
 
 Sink = Callable[[str], None]
 log = logging.getLogger("smelt.engine")
@@ -81,7 +83,7 @@ class ChatEngine:
         turn.mark_running()
         result = TurnResult(reply="", cancelled=True)
         try:
-            user_record = self._write(turn, lambda: turn.session.append_message("user", turn.content, durable=True))
+            user_record = self._write(turn, lambda: self._append_user_message(turn))
             if user_record is not None:
                 self.events.emit("turn_start", {"text": message_text(turn.content)})
                 result = self._stream(turn, model, provider_factory, system, sink)
@@ -99,6 +101,12 @@ class ChatEngine:
         self.events.emit("turn_end", payload)
         return result
 
+    @staticmethod
+    def _append_user_message(turn: TurnHandle) -> dict:
+        record = turn.session.append_message("user", turn.content, durable=True)
+        turn.user_index = len(turn.session.messages) - 1
+        return record
+
     def _write(self, turn: TurnHandle, write: Callable[[], T]) -> T | None:
         """Run one of the turn's writes under the session lock, unless the turn was detached."""
         with self.session_lock:
@@ -115,11 +123,17 @@ class ChatEngine:
             result.cancelled = True
             return result
         parts: list[str] = []
+        text, reasoning = SurrogateJoiner(), SurrogateJoiner()
         request = ChatRequest(model=model.model, system=system, messages=request_messages(turn.session.messages),
                               max_tokens=model.config.max_tokens)
         try:
             for event in _in_background(provider_factory, request, cancel):
-                self._take(event, parts, result, sink)
+                if isinstance(event, TextDelta):
+                    self._show(text.feed(event.text), parts, sink)
+                elif isinstance(event, ReasoningDelta):
+                    result.reasoning += reasoning.feed(event.text)
+                elif isinstance(event, UsageReport):
+                    result.usage = event.usage  # cumulative: the last report wins
         except ProviderError as exc:
             result.error = str(exc)
         except KeyboardInterrupt:
@@ -128,29 +142,26 @@ class ChatEngine:
         except Exception as exc:  # a provider bug must not lose the turn
             log.exception("unexpected error in a turn")
             result.error = f"{model.spec.name}: unexpected error: {type(exc).__name__}: {exc}"
+        self._show(text.flush(), parts, sink)
+        result.reasoning += reasoning.flush()
         result.cancelled = cancel.is_set()
         result.reply = "".join(parts)
         return result
 
-    def _take(self, event: object, parts: list[str], result: TurnResult, sink: Sink | None) -> None:
-        """One provider event into the reply, the screen, the ``stream_delta`` event."""
-        if isinstance(event, TextDelta) and event.text:
-            parts.append(event.text)
-            if sink is not None:
-                sink(event.text)
-            if self.events.has_handlers("stream_delta"):
-                self.events.emit("stream_delta", {"text": event.text})
-        elif isinstance(event, ReasoningDelta):
-            result.reasoning += event.text
-        elif isinstance(event, UsageReport):
-            result.usage = event.usage  # cumulative: the last report wins
+    def _show(self, text: str, parts: list[str], sink: Sink | None) -> None:
+        """A piece of reply text into the reply, the screen and the ``stream_delta`` event."""
+        if not text:
+            return
+        parts.append(text)
+        if sink is not None:
+            sink(text)
+        if self.events.has_handlers("stream_delta"):
+            self.events.emit("stream_delta", {"text": text})
 
     @staticmethod
     def _persist(session: Session, model: ResolvedModel, result: TurnResult) -> None:
+        """The reply first (it is never lost to a bad usage figure), then the usage."""
         usage = result.usage
-        if usage is not None:
-            result.cost_usd = cost_usd(usage, model.config)
-            session.record_usage(model.key, usage, result.cost_usd)
         extra: dict[str, object] = {"model": model.key}
         if result.reasoning:
             extra["reasoning_content"] = result.reasoning
@@ -158,9 +169,15 @@ class ChatEngine:
             extra["cancelled"] = True
         if result.error:
             extra["error"] = result.error
-        if usage is not None and usage.context_tokens is not None:
+        if usage is not None and sane_count(usage.context_tokens) is not None:
             extra["context_tokens"] = usage.context_tokens
         session.append_message("assistant", result.reply, durable=True, **extra)
+        if usage is not None:
+            try:
+                result.cost_usd = max(0.0, cost_usd(usage, model.config))
+                session.record_usage(model.key, usage, result.cost_usd)
+            except (TypeError, ValueError, OverflowError):  # a figure the ledger cannot hold
+                log.warning("usage of a %s call not recorded: %r", model.key, usage, exc_info=True)
 
 
 def _in_background(provider_factory: Callable[[], Provider], request: ChatRequest,

@@ -1,7 +1,12 @@
 """Headless mode: one message in, the streamed reply on stdout, a usage summary on stderr.
 
-Exit codes: 0 ok, 1 runtime error (provider, config, Lua), 2 usage, 130 interrupted.
-The session is written like an interactive one; meta-commands are refused.
+Exit codes: 0 ok, 1 runtime error (provider, config, Lua), 2 usage, 130 interrupted
+(Ctrl-C), 143 / 129 ended by SIGTERM / SIGHUP (the partial reply is saved in every case); a
+Lua script's ``os.exit(code)`` ends the run with its code. The session is written like an
+interactive one; meta-commands are refused. The message (argument or stdin) is decoded with
+U+FFFD for bytes that are not UTF-8, so it is always saved and sent. The reply goes to stdout
+byte for byte when that is a pipe; to a terminal, control characters are made harmless as in
+the REPL.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ import os
 import sys
 
 from smelt_repl.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, fail
+from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
+from smelt_repl.stop_signals import exit_code_for, raising_on_stop_signals
+from smelt_repl.unicode_text import text_from_argv, text_from_bytes
 
 
 def run_headless(args: argparse.Namespace) -> int:
@@ -19,22 +27,40 @@ def run_headless(args: argparse.Namespace) -> int:
     if message is None and args.lua is None:
         print("smelt-repl: --headless needs a MESSAGE ('-' reads stdin) or --lua FILE", file=sys.stderr)
         return EXIT_USAGE
-    if message is not None and message.lstrip().startswith(":"):
-        name = message.split()[0]
-        return fail(f'"{name}" requires interactive mode')
     app, host = _start_app(args)
+    if message is not None:
+        kind = classify(message, known_commands(host))
+        if isinstance(kind, LikelyTypo):
+            app.shutdown()
+            return fail(kind.hint)
+        if isinstance(kind, CommandInput):
+            app.shutdown()
+            return fail(f'":{kind.name}" requires interactive mode')
+        message = kind.text
     try:
         if args.lua is not None:
-            return EXIT_OK if host.run_file(args.lua) else EXIT_ERROR
+            ok = host.run_file(args.lua)
+            if app.exit_code is not None:
+                return app.exit_code
+            return EXIT_OK if ok else EXIT_ERROR
         return _one_shot(app, message or "")
     finally:
         app.shutdown()
 
 
+def known_commands(host) -> set[str]:  # noqa: ANN001 - a LuaHost
+    """Built-in and Lua-registered command names, for the messages-vs-commands rule."""
+    from smelt_repl.commands import BUILTINS
+
+    return {command.name for command in BUILTINS} | {name for name, _ in host.commands()}
+
+
 def _read_message(raw: str | None) -> str | None:
     """The message to send; None when there is none (blank stdin counts as none)."""
     # A trailing newline from `echo ... |` is not part of the message.
-    text = sys.stdin.read().rstrip("\n") if raw == "-" else raw
+    text = text_from_bytes(sys.stdin.buffer.read()).rstrip("\n") if raw == "-" else raw
+    if text is not None:
+        text = text_from_argv(text)
     return text if text and text.strip() else None
 
 
@@ -61,13 +87,14 @@ def _one_shot(app, message: str) -> int:  # noqa: ANN001
     except ConfigError as exc:
         return fail(str(exc))
     out = _Stdout()
-    result = app.send(message, out.write)
+    with raising_on_stop_signals() as stopped:
+        result = app.send(message, out.write)
     if out.wrote_any and not result.reply.endswith("\n"):
         out.write("\n")
     print(_summary(app, model.key, result), file=sys.stderr, flush=True)
     if result.interrupted:
         print("smelt-repl: interrupted; the partial reply was saved", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_code_for(stopped.signum) if stopped.signum else EXIT_INTERRUPTED
     if result.error:
         return fail(result.error)
     return EXIT_OK
@@ -79,10 +106,17 @@ class _Stdout:
     def __init__(self) -> None:
         self.wrote_any = False
         self._closed = False
+        self._to_terminal = sys.stdout.isatty()
+        if self._to_terminal:
+            from smelt_repl.display import sanitize_lines  # the REPL's rule; rendering stays unloaded
+
+            self._sanitize_lines = sanitize_lines
 
     def write(self, text: str) -> None:
         if self._closed:
             return
+        if self._to_terminal:  # a reply must not drive the terminal (titles, cursor moves)
+            text = "\n".join(self._sanitize_lines(text))
         try:
             sys.stdout.write(text)
             sys.stdout.flush()

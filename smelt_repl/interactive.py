@@ -54,6 +54,7 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     from smelt_repl.paths import config_dir, sessions_root
     from smelt_repl.session_core import SessionError, SessionStore
     from smelt_repl.shell import Shell
+    from smelt_repl.stop_signals import exit_code_for
 
     setup_app_log()
     app = App(SessionStore(sessions_root()), cwd=os.getcwd(), model_flag=args.model, api_base=args.api_base)
@@ -75,6 +76,8 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
             shell.runner.cancel()
             app.shutdown()
             shell.runner.join(5)
+    if shell.stopped_by is not None:  # SIGTERM / SIGHUP: the reply in flight was saved
+        return exit_code_for(shell.stopped_by)
     if app.session.persisted:
         print(f"resume with: smelt-repl --resume {app.session.id[:8]}")
-    return 0
+    return app.exit_code or 0

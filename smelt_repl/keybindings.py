@@ -38,7 +38,7 @@ def shell_bindings(actions: Actions, input_focused: Filter, input_empty: Filter)
     bind("c-c", filter=True)(actions.interrupt)
     bind("c-d", filter=input_focused & input_empty)(actions.end_of_input)
     bind("escape", filter=vi_navigation_mode & input_focused & input_empty)(actions.escape_in_normal_mode)
-    bind(":", filter=vi_navigation_mode & input_focused & input_empty)(actions.start_command)
+    bind(":", filter=vi_navigation_mode & input_focused)(actions.start_command)
     return kb
 
 

@@ -1,4 +1,5 @@
-"""The shell's screen below the scrollback: prompt, completion menu, picker, status line.
+"""The shell's screen below the scrollback: prompt, completion menu, the Vim command line,
+picker, status line.
 
 Everything above the prompt is ordinary terminal scrollback (see ``scrollback.py``); this
 layout is only the few live rows at the bottom, so the application is not full-screen.
@@ -27,6 +28,7 @@ from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.styles import Style
 from prompt_toolkit.widgets import SearchToolbar
 
+from smelt_repl.command_line import CommandLine
 from smelt_repl.pickers import Picker
 
 PROMPT = "› "
@@ -53,11 +55,14 @@ class ShellLayout:
     layout: Layout
     input_window: Window
     picker_window: Window
+    command_window: Window
 
 
 def build_layout(buffer: Buffer, picker: Picker, picker_keys: KeyBindings,
-                 status: Callable[[], StyleAndTextTuples]) -> ShellLayout:
-    """Prompt (with vi search and completions), the picker when open, the status line."""
+                 status: Callable[[], StyleAndTextTuples], command_line: CommandLine,
+                 command_keys: KeyBindings) -> ShellLayout:
+    """Prompt (with vi search and completions), the Vim command line and the picker when
+    open, the status line."""
     search = SearchToolbar(vi_mode=True)
     input_window = Window(
         BufferControl(buffer, search_buffer_control=search.control, preview_search=True),
@@ -72,12 +77,16 @@ def build_layout(buffer: Buffer, picker: Picker, picker_keys: KeyBindings,
         FormattedTextControl(picker.fragments, focusable=True, key_bindings=picker_keys, show_cursor=False),
         dont_extend_height=True,
     )
+    command_window = Window(BufferControl(command_line.buffer, key_bindings=command_keys), height=1)
     body = HSplit([
-        FloatContainer(HSplit([input_window, search]), floats=[menu]),
+        FloatContainer(HSplit([
+            input_window, search,
+            ConditionalContainer(command_window, filter=Condition(lambda: command_line.active)),
+        ]), floats=[menu]),
         ConditionalContainer(picker_window, filter=Condition(lambda: picker.active)),
         Window(FormattedTextControl(status), height=1, style="class:status"),
     ])
-    return ShellLayout(Layout(body, focused_element=input_window), input_window, picker_window)
+    return ShellLayout(Layout(body, focused_element=input_window), input_window, picker_window, command_window)
 
 
 def _line_prefix(line_number: int, wrap_count: int) -> StyleAndTextTuples:

@@ -12,6 +12,7 @@ worker: it refuses to enter Lua then, and Ctrl-C interrupts that Lua.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -32,7 +33,9 @@ from prompt_toolkit.output import Output
 
 from smelt_repl import commands, display
 from smelt_repl.actions import Actions
+from smelt_repl.command_line import CommandLine, command_line_bindings
 from smelt_repl.input_history import project_history
+from smelt_repl.input_rule import CommandInput, classify
 from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings
 from smelt_repl.keynotation import parse_keys
 from smelt_repl.layout import STYLE, build_layout
@@ -41,6 +44,7 @@ from smelt_repl.scrollback import Scrollback, Writer
 from smelt_repl.settings import DEFAULT_SETTINGS
 from smelt_repl.sigint import sigint_from_terminal
 from smelt_repl.status import StatusFacts, activity_text, mode_label, status_fragments, status_text
+from smelt_repl.stop_signals import STOP_SIGNALS
 from smelt_repl.turn_runner import ENDING, WAITING, TurnRunner
 
 if TYPE_CHECKING:
@@ -88,6 +92,8 @@ class Shell:
                              completer=commands.CommandCompleter(self),
                              complete_while_typing=Condition(lambda: self.buffer.text.startswith(":")))
         self.picker = Picker(on_open=self._focus_picker, on_close=self._focus_input)
+        self.command_line = CommandLine(commands.CommandCompleter(self), on_open=self._enter_command_line,
+                                        on_close=self._leave_command_line, run=self.run_command_line)
         self.actions = Actions(self)
         self.user_keys = KeyBindings()
         self._user_handlers: dict[tuple[str, tuple[str, ...]], Callable] = {}
@@ -96,7 +102,8 @@ class Shell:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._spinning = False
         input_focused = has_focus(self.buffer)
-        self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), self._status)
+        self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), self._status,
+                                   self.command_line, command_line_bindings(self.command_line))
         self.application = _ShellApplication(
             layout=self.screen.layout, style=STYLE, editing_mode=EditingMode.VI, full_screen=False,
             key_bindings=merge_key_bindings([
@@ -108,25 +115,43 @@ class Shell:
         self.terminal = self.application.output
         self.color = display.wants_color(self.terminal) if color is None else color
         self.scrollback = Scrollback(write or self._write_terminal)
-        self.runner = TurnRunner(app, self.scrollback, self.width, self.color, self.application.invalidate)
+        self.runner = TurnRunner(app, self.scrollback, self.width, self.color, self.application.invalidate,
+                                 self._offer_again)
+        self.stopped_by: int | None = None  # SIGTERM / SIGHUP, when one ended the REPL
         app.attach_ui(self)
 
     # -- running -------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Run the prompt until the user leaves; output is written straight through after."""
+        """Run the prompt until the user leaves; output is written straight through after.
+
+        SIGTERM and SIGHUP (``kill``, a closed terminal) cancel the reply in flight, as
+        Ctrl-C does, and leave; ``stopped_by`` then names the signal. Once the terminal is
+        gone (SIGHUP), output to it is dropped rather than raised.
+        """
         try:
             # Ctrl-C is a key in raw mode. prompt_toolkit's SIGINT handler stays off: a Ctrl-C
             # that stopped Lua code (see sigint.py) would otherwise come back as a key later.
             self.application.run(pre_run=self._attach, handle_sigint=False)
+        except OSError:
+            if self.stopped_by is None:
+                raise
         finally:
             self._loop = None
             self.scrollback.detach()
 
     def _attach(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
         self.scrollback.attach()
         self._sync_editing_mode()
+        if threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                loop.add_signal_handler(signum, self._stop_by_signal, signum)
+
+    def _stop_by_signal(self, signum: int) -> None:
+        self.stopped_by = signum
+        self.runner.cancel()
+        self.quit()
 
     def width(self) -> int:
         """Columns available for rendered replies."""
@@ -166,6 +191,17 @@ class Shell:
         width = self.width()
         self.scrollback.write(display.separator(width, self.color, label)
                               + display.replay(messages, width, self.color))
+
+    def _offer_again(self, text: str) -> None:
+        """A failed turn's message was taken back: into the prompt, unless a draft is there."""
+        def offer() -> None:
+            if self.buffer.text.strip():
+                self.print("your draft is kept: :retry sends the failed message again")
+                return
+            self.buffer.document = Document(text, len(text))
+            self.print("your message is back in the prompt: Enter sends it again")
+
+        self.on_ui(offer)
 
     def run_builtin(self, name: str, args: str) -> bool:
         """``smelt.cmd.run`` of a built-in meta-command; False when ``name`` is none. On the UI
@@ -219,9 +255,12 @@ class Shell:
         self._sync_editing_mode()
 
     def quit(self) -> None:
-        """Leave the prompt; ``run_interactive`` shuts the app down."""
-        if self.application.is_running and not self.application.future.done():
-            self.application.exit()
+        """Leave the prompt (from any thread); ``run_interactive`` shuts the app down."""
+        def leave() -> None:
+            if self.application.is_running and not self.application.future.done():
+                self.application.exit()
+
+        self.on_ui(leave)
 
     def hint(self, text: str) -> None:
         """Show a short message in the status line for a few seconds."""
@@ -230,6 +269,15 @@ class Shell:
         if self._loop is not None:
             self._loop.call_later(HINT_SECONDS + 0.05, self.application.invalidate)
 
+    def run_command_line(self, line: str) -> None:
+        """What Enter on the Vim command line does: run ``line`` as a command, whatever it is."""
+        kind = classify(line if line.startswith(":") else f":{line}", commands.known_names(self))
+        if isinstance(kind, CommandInput):
+            self.run_command(kind.line)
+        else:
+            name = line.strip().lstrip(":").split(maxsplit=1)[0]
+            self.print_error(f"not a command: :{name} (try :help)")
+
     def run_command(self, line: str) -> None:
         """Run a ``:command`` line (Ctrl-C can stop Lua code it runs)."""
         if commands.enters_lua(self, line) and self._lua_busy_elsewhere():
@@ -237,6 +285,10 @@ class Shell:
             return
         with self._lua_interruptible():
             commands.run(self, line)
+
+    def can_send(self) -> bool:
+        """True when a message sent now would go (or be queued), not be refused."""
+        return self.runner.can_send
 
     def send_message(self, text: str) -> bool:
         """Send ``text`` as a chat turn (queued while the last one ends) and animate the
@@ -319,6 +371,16 @@ class Shell:
         self.application.layout.focus(self.screen.picker_window)
         self.application.invalidate()
 
+    def _enter_command_line(self) -> None:
+        self.application.vi_state.input_mode = InputMode.INSERT
+        self.application.layout.focus(self.screen.command_window)
+        self.application.invalidate()
+
+    def _leave_command_line(self) -> None:
+        self._focus_input()
+        if self.application.editing_mode == EditingMode.VI:
+            self.application.vi_state.input_mode = InputMode.NAVIGATION
+
     def _focus_input(self) -> None:
         self.application.layout.focus(self.screen.input_window)
         self.application.invalidate()
@@ -335,8 +397,12 @@ class Shell:
             self._loop.call_soon_threadsafe(operation)  # type: ignore[union-attr]
 
     def _write_terminal(self, text: str) -> None:
-        self.terminal.write_raw(text)
-        self.terminal.flush()
+        try:
+            self.terminal.write_raw(text)
+            self.terminal.flush()
+        except OSError:  # the terminal hung up (SIGHUP): what it would show is saved anyway
+            if self.stopped_by is None:
+                raise
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -49,7 +49,14 @@ class TurnHandle:
         self.ended = threading.Event()  # writes done, reply printed (``on_end`` ran)
         self.result: TurnResult | None = None
         self.detached = False
+        self.user_index: int | None = None  # where its message stands in the live history
         self._thread_id: int | None = None
+
+    @property
+    def failed_before_reply(self) -> bool:
+        """True when the turn ended in an error (not a cancel) before any reply text came."""
+        result = self.result
+        return result is not None and bool(result.error) and not result.reply and not result.cancelled
 
     @property
     def cancelled(self) -> bool:

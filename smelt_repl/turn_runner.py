@@ -45,8 +45,11 @@ class TurnRunner:
     """One turn at a time (plus one queued message): start it, watch its phase, cancel it."""
 
     def __init__(self, app: App, scrollback: Scrollback, width: Callable[[], int], color: bool,
-                 on_change: Callable[[], None]) -> None:
+                 on_change: Callable[[], None], on_taken_back: Callable[[str], None] | None = None) -> None:
+        """``on_taken_back(text)`` gets the message of a turn that failed before any reply
+        text and was taken back out of the history (``App.take_back_failed_turn``)."""
         self.app = app
+        self.on_taken_back = on_taken_back
         self.scrollback = scrollback
         self.width = width
         self.color = color
@@ -134,6 +137,9 @@ class TurnRunner:
             self._finish(turn, renderer, error)
         if not turn.printed.is_set():
             self._finish(turn, renderer, "")
+        taken_back = self.app.take_back_failed_turn(turn.handle)
+        if taken_back is not None and self.on_taken_back is not None:
+            self.on_taken_back(taken_back)
 
     def _trailer(self, result: TurnResult) -> str:
         record = {"cancelled": result.cancelled or result.interrupted, "error": result.error}

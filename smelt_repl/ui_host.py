@@ -29,6 +29,9 @@ class UiHost(Protocol):
         ``reset_mode`` (load, reset, resume) the prompt goes back to vim insert mode too,
         without it (rewind) the mode stays as it is."""
 
+    def quit(self) -> None:
+        """Leave the REPL cleanly, as ``:q`` does (safe from any thread)."""
+
     def run_builtin(self, name: str, args: str) -> bool:
         """Run the UI's own meta-command ``:name args`` (``smelt.cmd.run``); False when there
         is no such command. Errors a person can cause are raised as ValueError-like

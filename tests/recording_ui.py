@@ -14,6 +14,7 @@ class RecordingUi:
         self.shown: list[list[dict]] = []
         self.builtins = {"cost", "help"}
         self.builtin_runs: list[tuple[str, str]] = []
+        self.quits = 0
         self.keymaps: dict[tuple[str, str], tuple[object, str | None]] = {}
 
     def set_prompt_text(self, text: str) -> None:
@@ -33,6 +34,9 @@ class RecordingUi:
         self.prompt = ""
         if reset_mode:
             self.vim_insert = True
+
+    def quit(self) -> None:
+        self.quits += 1
 
     def run_builtin(self, name: str, args: str) -> bool:
         if name not in self.builtins:

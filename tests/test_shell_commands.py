@@ -25,17 +25,49 @@ def completions(shell, text: str, requested: bool = False) -> dict[str, str]:
     return {c.text: c.display_meta_text for c in CommandCompleter(shell).get_completions(Document(text), event)}
 
 
-def test_unknown_command_prints_one_clear_line(sh):
-    sh.command(":foo bar")
-    assert sh.wait_output('unknown command ":foo" (try :help)').count("\n") == 1
+def test_a_likely_typo_of_a_command_is_held_back_with_one_line(sh):
+    sh.command(":fok")
+    assert sh.wait_output("unknown command :fok: did you mean :fork?").count("\n") == 1
+    assert sh.buffer_text == ":fok" and sh.app.session.messages == []
     assert not sh.exited(0.1)
 
 
-def test_colon_in_normal_mode_starts_a_command(sh):
+def test_colon_in_normal_mode_opens_a_command_line_that_leaves_the_draft_alone(sh):
+    sh.type("my draft, half written")
     sh.escape()
     sh.type(":help\r")
     sh.wait_output("Commands:")
-    assert "INSERT" in sh.status
+    sh.sync()
+    assert sh.buffer_text == "my draft, half written" and "NORMAL" in sh.status
+    assert not sh.shell.command_line.active and sh.app.session.messages == []
+
+
+def test_escape_or_erasing_the_colon_closes_the_command_line(sh):
+    sh.type("draft")
+    sh.escape()
+    sh.type(":fork")
+    sh.sync()
+    assert sh.shell.command_line.active and sh.shell.command_line.buffer.text == ":fork"
+    sh.type("\x1b")
+    sh.sync()
+    assert not sh.shell.command_line.active and sh.buffer_text == "draft"
+    sh.type(":\x7f")  # Backspace over the ":"
+    sh.sync()
+    assert not sh.shell.command_line.active and sh.buffer_text == "draft"
+    assert "forked" not in sh.output
+
+
+def test_the_command_line_says_when_it_is_not_a_command(sh):
+    sh.escape()
+    sh.type(":nonsense here\r")
+    sh.wait_output("not a command: :nonsense (try :help)")
+
+
+def test_q_bang_on_the_command_line_quits(sh):
+    sh.type("unsent draft")
+    sh.escape()
+    sh.type(":q!\r")
+    assert sh.exited()
 
 
 def test_rewind_n_restores_text_and_insert_mode(sh):
@@ -206,7 +238,7 @@ def test_help_lists_commands(sh):
 
 def test_tab_completes_command_names_with_descriptions(sh):
     found = completions(sh.shell, ":re")
-    assert set(found) == {"rewind", "reset"} and "new empty session" in found["reset"]
+    assert set(found) == {"rewind", "reset", "retry"} and "new empty session" in found["reset"]
     assert set(completions(sh.shell, ":set ")) == {"vim", "novim"}
     assert completions(sh.shell, "hello :re") == {}
     sh.type(":fo")

@@ -65,6 +65,7 @@ def test_normal_mode_keymap_rewinds(lua_sh):
     lua_sh.escape()
     lua_sh.type("gr")
     lua_sh.wait_for(lambda: lua_sh.buffer_text == "to be edited", what="gr rewind")
+    lua_sh.sync()  # the keymap has finished (the mode is set after the text)
     assert "INSERT" in lua_sh.status and lua_sh.app.session.messages == []
 
 

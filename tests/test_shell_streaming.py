@@ -105,13 +105,20 @@ def test_provider_error_prints_one_red_line(store, tmp_path, provider_server, fa
     spec = provider_server.provider_spec("openai-compatible", max_retries=0)
     with ShellDriver(store, tmp_path, model=MODEL, providers={"loop": spec}) as sh:
         sh.shell.color = sh.shell.runner.color = True
-        sh.submit("trigger")
+        sh.type("trigger\r")
+        sh.wait_for(lambda: "\x1b[31m" in "".join(sh.chunks), what="the error line")
+        sh.wait_idle()
         raw = "".join(sh.chunks)
         red = [line for line in raw.splitlines() if "\x1b[31m" in line]
         assert len(red) == 1 and cause in red[0] and "loop" in red[0]
-        assert sh.app.session.messages[0]["content"] == "trigger"
+        transcript = (sh.app.session.dir / "transcript.jsonl").read_text()
+        assert '"content":"trigger"' in transcript  # kept on disk in every case
+        if fault == "cut":  # some text came: the partial reply stays in the history
+            assert sh.app.session.messages[0]["content"] == "trigger"
+        else:  # nothing came: the message was taken back into the prompt
+            assert sh.app.session.messages == [] and sh.buffer_text == "trigger"
         sh.type("x")
-        sh.wait_for(lambda: sh.buffer_text == "x", what="prompt alive")
+        sh.wait_for(lambda: sh.buffer_text.endswith("x"), what="prompt alive")
 
 
 def test_bad_model_is_one_line_and_nothing_is_sent(store, tmp_path):

@@ -35,5 +35,15 @@ class Usage:
         return Usage(**summed, context_tokens=context)
 
 
+MAX_TOKENS = 10**12  # a token count above this is a server's bug, not a bill
+
+
+def sane_count(value: object) -> int | None:
+    """``value`` when it is a token count one can believe (an int, 0 ≤ n < MAX_TOKENS), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_TOKENS:
+        return value
+    return None
+
+
 # The counts a ledger sums, in record order.
 USAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Usage) if f.name != "context_tokens")
