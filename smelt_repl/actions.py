@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from smelt_repl.shell import Shell
 
 ESC_ESC_WINDOW = 0.6  # seconds between the two Escapes of "Esc Esc"
+QUIT_WINDOW = 2.0  # seconds within which a second Ctrl-C on an empty prompt quits
 
 
 class Actions:
@@ -25,6 +26,7 @@ class Actions:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
         self._last_normal_escape = 0.0
+        self._last_quit_press = float("-inf")
 
     def submit(self) -> None:
         """Enter: run a command or send the message (``input_rule``: a likely typo of a
@@ -43,16 +45,15 @@ class Actions:
             return
         text = kind.text
         runner = shell.runner
-        if not runner.can_send:  # a turn that is only ending takes the message, to send next
-            shell.hint("a reply is still streaming: Ctrl-C cancels it" if runner.streaming
-                       else "a message is already waiting to be sent")
+        if not runner.can_send:
+            shell.hint("a message is already queued: Ctrl-C takes it back")
             return
         waits = runner.busy
         buffer.reset(append_to_history=True)
         shell.enter_vim_insert()
         shell.send_message(text)
         if waits:
-            shell.hint("sending once the last reply has ended")
+            shell.hint("queued: sent when the reply ends · Ctrl-C or Esc takes it back")
 
     def newline(self) -> None:
         """Alt-Enter / Ctrl-J: a line break in the message."""
@@ -60,24 +61,37 @@ class Actions:
 
     def interrupt(self) -> None:
         """Ctrl-C: stop Lua running on the turn's thread (an event handler), and close the
-        picker, else cancel the reply (a queued message comes back into an empty prompt),
-        else clear the prompt, else exit."""
+        picker; else take back a queued message; else cancel the reply; else clear the
+        prompt; else, on an empty prompt, quit if pressed twice within ``QUIT_WINDOW``."""
         shell = self.shell
         if shell.host is not None and shell.host.running:
             shell.host.interrupt()
         if shell.picker.active:
             shell.picker.close()
+        elif shell.runner.queued is not None:
+            self.take_back_queued()
         elif shell.runner.busy:
-            queued = shell.runner.cancel()
-            if queued is not None and not shell.buffer.text:
-                shell.set_prompt_text(queued)
-                shell.hint("not sent: the message is back in the prompt")
-            elif queued is not None:
-                shell.hint("not sent: Up brings the message back from the history")
+            shell.runner.cancel()
         elif shell.buffer.text:
             shell.buffer.reset()
-        else:
+        elif time.monotonic() - self._last_quit_press <= QUIT_WINDOW:
             shell.quit()
+        else:
+            self._last_quit_press = time.monotonic()
+            shell.hint("press Ctrl-C again to quit (or Ctrl-D)")
+
+    def take_back_queued(self) -> None:
+        """Ctrl-C or Esc while a message is queued: it is not sent; it comes back into an
+        empty prompt (else Up finds it in the history)."""
+        shell = self.shell
+        queued = shell.runner.take_back_queued()
+        if queued is None:
+            return
+        if not shell.buffer.text:
+            shell.set_prompt_text(queued)
+            shell.hint("not sent: the message is back in the prompt")
+        else:
+            shell.hint("not sent: Up brings the message back from the history")
 
     def start_command(self) -> None:
         """``:`` in normal mode: open the Vim command line (the draft stays as it is)."""
@@ -87,6 +101,16 @@ class Actions:
         """Ctrl-D on an empty prompt: leave (cancelling a reply in flight)."""
         self.shell.runner.cancel()
         self.shell.quit()
+
+    def escape_on_empty_prompt(self) -> None:
+        """Escape from vi insert mode (or with emacs bindings) on an empty prompt: what
+        Escape does there, and the first half of Esc Esc (the rewind picker)."""
+        shell = self.shell
+        if shell.runner.queued is not None:
+            self.take_back_queued()
+            return
+        shell.leave_vim_insert()
+        self.escape_in_normal_mode()
 
     def escape_in_normal_mode(self) -> None:
         """Escape in normal mode on an empty prompt; the second within a moment opens the rewind picker."""

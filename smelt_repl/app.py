@@ -25,7 +25,7 @@ from typing import Any
 
 from smelt_repl.engine import ChatEngine, Sink
 from smelt_repl.events import EventBus
-from smelt_repl.providers import ProviderPool, ProviderSpec, ResolvedModel, resolve_model
+from smelt_repl.providers import Provider, ProviderError, ProviderPool, ProviderSpec, ResolvedModel, resolve_model
 from smelt_repl.session_core import Session, SessionRefused, SessionStore
 from smelt_repl.session_core.content import message_text
 from smelt_repl.settings import default_settings
@@ -119,6 +119,12 @@ class App:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
 
+    def _provider_for(self, model: ResolvedModel) -> Provider:
+        try:
+            return self.provider_pool.get(model, self.env)
+        except ProviderError as exc:  # a missing key: nothing is sent, nothing written
+            raise ConfigError(str(exc)) from None
+
     def system(self) -> str:
         """The exact system prompt the next request will send."""
         return assemble_system_prompt(self.settings.get("system_prompt"), self.session.cwd or self.cwd,
@@ -145,13 +151,13 @@ class App:
     def run_turn(self, turn: TurnHandle, sink: Sink | None = None,
                  on_end: Callable[[TurnResult], None] | None = None) -> TurnResult:
         """Run ``turn`` (blocking). Raises ConfigError (nothing sent, nothing written) for a
-        bad model. ``sink`` gets the reply's text as it streams; ``on_end`` gets the result
-        once the turn has stopped, before ``turn_end`` handlers run. Session changes asked
-        for by handlers during the turn run after it."""
+        bad model or a missing API key. ``sink`` gets the reply's text as it streams;
+        ``on_end`` gets the result once the turn has stopped, before ``turn_end`` handlers
+        run. Session changes asked for by handlers during the turn run after it."""
         try:
             model = self.resolved_model()
-            result = self.engine.run(turn, model, lambda: self.provider_pool.get(model, self.env), self.system(),
-                                     sink, on_end)
+            provider = self._provider_for(model)
+            result = self.engine.run(turn, model, lambda: provider, self.system(), sink, on_end)
         finally:
             turn.ended.set()
             with self._lock:

@@ -24,13 +24,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal chat REPL for language models, with durable sessions you can "
         "rewind and fork, scriptable in Lua.",
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("-r", "--resume", metavar="ID", help="resume a session (id or unique prefix of >= 4 chars)")
-    mode.add_argument("-c", "--continue", dest="continue_", action="store_true",
-                      help="resume the most recent session started in this directory")
-    mode.add_argument("-p", "--headless", metavar="MESSAGE", nargs="?", const="",
-                      help="one-shot: send MESSAGE ('-' reads stdin), stream the reply to stdout, exit")
-    mode.add_argument("--list", action="store_true", help="list saved sessions, newest first")
+    session = parser.add_mutually_exclusive_group()
+    session.add_argument("-r", "--resume", metavar="ID", help="resume a session (id or unique prefix of >= 4 chars)")
+    session.add_argument("-c", "--continue", dest="continue_", action="store_true",
+                         help="resume the most recent session started in this directory")
+    parser.add_argument("-p", "--headless", metavar="MESSAGE", nargs="?", const="",
+                        help="one-shot: send MESSAGE (none or '-': read stdin; piped stdin is added to "
+                        "MESSAGE as a code block), stream the reply to stdout, exit; with -r/-c in that session")
+    parser.add_argument("--json", action="store_true", help="with -p: print the turn as one JSON object")
+    parser.add_argument("-s", "--system", metavar="TEXT", help="the system prompt for this run")
+    parser.add_argument("--list", action="store_true", help="list saved sessions, newest first")
     parser.add_argument("--lua", metavar="FILE", help="with --headless: run a Lua file instead of sending a message")
     parser.add_argument("--model", metavar="PROVIDER/MODEL", help="model for this run (overrides config)")
     parser.add_argument("--api-base", metavar="URL", help="base URL of the provider's API")
@@ -44,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.lua is not None and args.headless is None:
         parser.error("--lua requires --headless")
+    if args.json and args.headless is None:
+        parser.error("--json requires -p/--headless")
+    if args.list and (args.headless is not None or args.resume is not None or args.continue_):
+        parser.error("--list stands alone")
     try:
         return _dispatch(args)
     except TerminationSignal as stop:
@@ -59,11 +66,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.list:
             return _list_sessions()
+        session_id = _resolve_start_session(args)
         if args.headless is not None:
             from smelt_repl.headless import run_headless
 
-            return run_headless(args)
-        session_id = _resolve_start_session(args)
+            return run_headless(args, session_id)
     except SessionError as exc:
         return fail(str(exc))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

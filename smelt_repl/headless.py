@@ -2,11 +2,14 @@
 
 Exit codes: 0 ok, 1 runtime error (provider, config, Lua), 2 usage, 130 interrupted
 (Ctrl-C), 143 / 129 ended by SIGTERM / SIGHUP (the partial reply is saved in every case); a
-Lua script's ``os.exit(code)`` ends the run with its code. The session is written like an
-interactive one; meta-commands are refused. The message (argument or stdin) is decoded with
-U+FFFD for bytes that are not UTF-8, so it is always saved and sent. The reply goes to stdout
-byte for byte when that is a pipe; to a terminal, control characters are made harmless as in
-the REPL.
+Lua script's ``os.exit(code)`` ends the run with its code.
+
+The session is written like an interactive one (``-r ID`` / ``-c`` continue a saved one); a
+run that fails before sending anything leaves no session behind. Commands are refused (the
+rule of ``input_rule``). ``--json`` prints the turn as one JSON object instead of its text.
+The message (argument or stdin) is decoded with U+FFFD for bytes that are not UTF-8, so it is
+always saved and sent. The reply goes to stdout byte for byte when that is a pipe; to a
+terminal, control characters are made harmless as in the REPL.
 """
 
 from __future__ import annotations
@@ -21,29 +24,26 @@ from smelt_repl.stop_signals import exit_code_for, raising_on_stop_signals
 from smelt_repl.unicode_text import text_from_argv, text_from_bytes
 
 
-def run_headless(args: argparse.Namespace) -> int:
-    """Run ``--headless MESSAGE`` / ``-p MESSAGE`` / ``--headless --lua FILE``."""
-    message = _read_message(args.headless)
+def run_headless(args: argparse.Namespace, session_id: str | None = None) -> int:
+    """Run ``-p [MESSAGE]`` (in session ``session_id`` with ``-r``/``-c``, else a new one)
+    or ``--headless --lua FILE``."""
+    message = None if args.lua is not None else read_message(args.headless)
     if message is None and args.lua is None:
-        print("smelt-repl: --headless needs a MESSAGE ('-' reads stdin) or --lua FILE", file=sys.stderr)
+        print("smelt-repl: --headless needs a MESSAGE (or one on stdin) or --lua FILE", file=sys.stderr)
         return EXIT_USAGE
-    app, host = _start_app(args)
-    if message is not None:
-        kind = classify(message, known_commands(host))
-        if isinstance(kind, LikelyTypo):
-            app.shutdown()
-            return fail(kind.hint)
-        if isinstance(kind, CommandInput):
-            app.shutdown()
-            return fail(f'":{kind.name}" requires interactive mode')
-        message = kind.text
+    app, host = _start_app(args, session_id)
     try:
         if args.lua is not None:
             ok = host.run_file(args.lua)
             if app.exit_code is not None:
                 return app.exit_code
             return EXIT_OK if ok else EXIT_ERROR
-        return _one_shot(app, message or "")
+        kind = classify(message or "", known_commands(host))
+        if isinstance(kind, LikelyTypo):
+            return fail(kind.hint)
+        if isinstance(kind, CommandInput):
+            return fail(f'":{kind.name}" requires interactive mode')
+        return _one_shot(app, kind.text, as_json=bool(getattr(args, "json", False)))
     finally:
         app.shutdown()
 
@@ -55,16 +55,39 @@ def known_commands(host) -> set[str]:  # noqa: ANN001 - a LuaHost
     return {command.name for command in BUILTINS} | {name for name, _ in host.commands()}
 
 
-def _read_message(raw: str | None) -> str | None:
-    """The message to send; None when there is none (blank stdin counts as none)."""
+def read_message(raw: str | None) -> str | None:
+    """The message to send; None when there is none (blank counts as none).
+
+    ``-p -`` and a bare ``-p`` read it from stdin. ``-p MESSAGE`` with stdin that is not a
+    terminal (``cat file | smelt-repl -p "explain"``) sends MESSAGE plus stdin as a fenced
+    block after it.
+    """
+    if raw is None:
+        return None
+    if raw in ("", "-"):
+        text = _stdin_text() if raw == "-" or not sys.stdin.isatty() else ""
+    else:
+        text = text_from_argv(raw)
+        piped = "" if sys.stdin.isatty() else _stdin_text()
+        if piped.strip():
+            text = f"{text}\n\n{fenced(piped)}"
+    return text if text.strip() else None
+
+
+def _stdin_text() -> str:
     # A trailing newline from `echo ... |` is not part of the message.
-    text = text_from_bytes(sys.stdin.buffer.read()).rstrip("\n") if raw == "-" else raw
-    if text is not None:
-        text = text_from_argv(text)
-    return text if text and text.strip() else None
+    return text_from_bytes(sys.stdin.buffer.read()).rstrip("\n")
 
 
-def _start_app(args: argparse.Namespace):  # noqa: ANN202
+def fenced(text: str) -> str:
+    """``text`` as a Markdown code block whose fence no line of it can close."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text}\n{fence}"
+
+
+def _start_app(args: argparse.Namespace, session_id: str | None):  # noqa: ANN202
     from smelt_repl.app import App
     from smelt_repl.applog import setup_app_log
     from smelt_repl.lua_host import LuaHost
@@ -75,21 +98,25 @@ def _start_app(args: argparse.Namespace):  # noqa: ANN202
     app = App(SessionStore(sessions_root()), cwd=os.getcwd(), model_flag=args.model, api_base=args.api_base)
     host = LuaHost(app)
     host.load_config(config_dir())
-    app.start()
+    if getattr(args, "system", None) is not None:
+        app.settings["system_prompt"] = args.system
+    app.start(session_id)
     return app, host
 
 
-def _one_shot(app, message: str) -> int:  # noqa: ANN001
+def _one_shot(app, message: str, as_json: bool) -> int:  # noqa: ANN001
     from smelt_repl.app import ConfigError
 
+    out = _Stdout()
     try:
         model = app.resolved_model()
-    except ConfigError as exc:
+        with raising_on_stop_signals() as stopped:
+            result = app.send(message, None if as_json else out.write)
+    except ConfigError as exc:  # nothing was sent and nothing written
         return fail(str(exc))
-    out = _Stdout()
-    with raising_on_stop_signals() as stopped:
-        result = app.send(message, out.write)
-    if out.wrote_any and not result.reply.endswith("\n"):
+    if as_json:
+        out.write(json_result(app, model.key, result) + "\n")
+    elif out.wrote_any and not result.reply.endswith("\n"):
         out.write("\n")
     print(_summary(app, model.key, result), file=sys.stderr, flush=True)
     if result.interrupted:
@@ -98,6 +125,17 @@ def _one_shot(app, message: str) -> int:  # noqa: ANN001
     if result.error:
         return fail(result.error)
     return EXIT_OK
+
+
+def json_result(app, model_key: str, result) -> str:  # noqa: ANN001
+    """``--json``: the turn as one JSON object."""
+    import orjson
+
+    usage = result.usage.counts() | {"context_tokens": result.usage.context_tokens} if result.usage else None
+    return orjson.dumps({
+        "text": result.reply, "model": model_key, "usage": usage, "cost_usd": result.cost_usd,
+        "session_id": app.session.id, "cancelled": result.cancelled or result.interrupted, "error": result.error,
+    }).decode()
 
 
 class _Stdout:

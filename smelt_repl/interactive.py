@@ -62,6 +62,8 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     shell = Shell(app, host)
     try:
         host.load_config(config_dir())
+        if getattr(args, "system", None) is not None:
+            app.settings["system_prompt"] = args.system
         app.start(session_id)
     except (SessionError, ConfigError) as exc:
         print(f"smelt-repl: {exc}", file=sys.stderr)

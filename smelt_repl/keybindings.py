@@ -38,6 +38,9 @@ def shell_bindings(actions: Actions, input_focused: Filter, input_empty: Filter)
     bind("c-c", filter=True)(actions.interrupt)
     bind("c-d", filter=input_focused & input_empty)(actions.end_of_input)
     bind("escape", filter=vi_navigation_mode & input_focused & input_empty)(actions.escape_in_normal_mode)
+    bind("escape", filter=typing & input_empty)(actions.escape_on_empty_prompt)
+    # With emacs bindings a lone Escape waits for a Meta key: Esc Esc must be a sequence.
+    bind("escape", "escape", filter=emacs_insert_mode & input_focused & input_empty)(actions.open_rewind_picker)
     bind(":", filter=vi_navigation_mode & input_focused)(actions.start_command)
     return kb
 

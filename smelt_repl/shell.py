@@ -12,6 +12,7 @@ worker: it refuses to enter Lua then, and Ctrl-C interrupts that Lua.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -100,6 +101,7 @@ class Shell:
         self._user_keymaps: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {}
         self._hint: tuple[str, float] = ("", 0.0)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._context = contextvars.copy_context()
         self._spinning = False
         input_focused = has_focus(self.buffer)
         self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), self._status,
@@ -142,6 +144,7 @@ class Shell:
 
     def _attach(self) -> None:
         self._loop = loop = asyncio.get_running_loop()
+        self._context = contextvars.copy_context()  # holds the running application
         self.scrollback.attach()
         self._sync_editing_mode()
         if threading.current_thread() is threading.main_thread():
@@ -169,6 +172,14 @@ class Shell:
     def enter_vim_insert(self) -> None:
         """Leave the prompt in vim insert mode (no-op with emacs bindings)."""
         self.on_ui(lambda: setattr(self.application.vi_state, "input_mode", InputMode.INSERT))
+
+    def leave_vim_insert(self) -> None:
+        """Put the prompt in vim normal mode (no-op with emacs bindings)."""
+        def leave() -> None:
+            if self.application.editing_mode == EditingMode.VI:
+                self.application.vi_state.input_mode = InputMode.NAVIGATION
+
+        self.on_ui(leave)
 
     def output(self, text: str) -> None:
         """Print plain text into the scrollback above the prompt."""
@@ -390,11 +401,12 @@ class Shell:
         return loop is None or _running_loop() is loop
 
     def on_ui(self, operation: Callable[[], None]) -> None:
-        """Run ``operation`` on the UI thread (now, if this is it)."""
+        """Run ``operation`` on the UI thread (now, if this is it), in the application's
+        context, so prompt_toolkit's ``get_app()`` finds this application there."""
         if self._on_ui_thread():
             operation()
         else:
-            self._loop.call_soon_threadsafe(operation)  # type: ignore[union-attr]
+            self._loop.call_soon_threadsafe(operation, context=self._context.copy())  # type: ignore[union-attr]
 
     def _write_terminal(self, text: str) -> None:
         try:

@@ -11,8 +11,8 @@ before anything else appears.
 
 A turn ends in two steps: its reply is printed (``ENDING``: the turn has ended, its
 ``turn_end`` handlers may still run), then the worker is free (``IDLE``). A message sent
-while a turn is ending is queued and sent by the same worker right after, so its echo
-always follows the previous reply.
+while a turn streams or ends is queued (one at a time) and sent by the same worker right
+after, so its echo always follows the previous reply; ``take_back_queued`` returns it.
 """
 
 from __future__ import annotations
@@ -72,13 +72,24 @@ class TurnRunner:
 
     @property
     def can_send(self) -> bool:
-        """True when ``start`` would take a message: nothing streams and none is queued."""
-        return not self.streaming and self._queued is None
+        """True when ``start`` would take a message: no other message is queued."""
+        return self._queued is None
+
+    @property
+    def queued(self) -> str | None:
+        """The message waiting for the turn in flight to end, if any."""
+        return self._queued
+
+    def take_back_queued(self) -> str | None:
+        """Unqueue the waiting message (it is not sent) and return it."""
+        with self._lock:
+            queued, self._queued = self._queued, None
+        self.on_change()
+        return queued
 
     def start(self, text: str) -> bool:
-        """Send ``text`` on the worker thread; while a turn is ending (cancelled, or its
-        ``turn_end`` handlers run) it is queued and sent right after. False (nothing done)
-        while a reply streams or another message is queued."""
+        """Send ``text`` on the worker thread; while a turn streams or ends it is queued and
+        sent right after. False (nothing done) while another message is queued."""
         with self._lock:
             if not self.can_send:
                 return False

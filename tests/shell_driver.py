@@ -148,9 +148,10 @@ class ShellDriver:
             if application.is_running and not application.is_done:
                 processor = application.key_processor
                 processor.feed_multiple(application.input.flush_keys())
+                processor.process_keys()
                 if processor.key_buffer:  # as when ``timeoutlen`` passes with a prefix pending
                     processor.feed(_Flush)
-                processor.process_keys()
+                    processor.process_keys()
             flushed.set()
 
         self.shell.on_ui(flush)

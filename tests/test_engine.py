@@ -176,10 +176,11 @@ def test_api_key_is_never_written_to_disk(app, provider_server, xdg):
             assert b"NEVER-ON-DISK" not in path.read_bytes(), path
 
 
-def test_missing_api_key_is_a_clear_turn_error(app):
+def test_missing_api_key_is_a_config_error_and_writes_nothing(app):
     app.model_flag = "openai/gpt-4o-mini"
-    result = app.send("hi")
-    assert result.error == "openai: OPENAI_API_KEY is not set"
+    with pytest.raises(ConfigError, match="openai: OPENAI_API_KEY is not set"):
+        app.send("hi")
+    assert not app.session.persisted
 
 
 def test_unknown_provider_is_a_config_error_and_writes_nothing(app):

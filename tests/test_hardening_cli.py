@@ -29,7 +29,7 @@ def write_provider_config(xdg, server, kind: str) -> None:
 
 def cli(xdg, *args: str | bytes, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "smelt_repl", *args], capture_output=True, input=stdin,
-                          env=cli_env(xdg), timeout=60)
+                          stdin=subprocess.DEVNULL if stdin is None else None, env=cli_env(xdg), timeout=60)
 
 
 def ledger(session_dir: Path) -> list[dict]:
@@ -71,7 +71,8 @@ def test_binary_stdin_is_saved_and_sent(xdg, provider_server):
 def test_a_stop_signal_mid_reply_saves_the_partial_reply_and_its_usage(xdg, provider_server, signum, code):
     write_provider_config(xdg, provider_server, "anthropic")  # input usage comes with the first event
     provider_server.script(chunks=["partial ", "never sent"], hold_after=1, usage={"input": 21, "output": 0})
-    proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", "-p", "go"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", "-p", "go"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=cli_env(xdg))
     try:
         assert proc.stdout.read1(100).startswith(b"partial")

@@ -22,8 +22,9 @@ def cli_env(xdg, **extra):
 
 
 def run(xdg, *args, stdin=None, cwd=None, **env):
+    # stdin is read when it is not a terminal: /dev/null when the test gives none
     return subprocess.run([sys.executable, "-m", "smelt_repl", *args], capture_output=True, text=True,
-                          input=stdin, env=cli_env(xdg, **env), cwd=cwd, timeout=60)
+                          input=stdin, stdin=subprocess.DEVNULL if stdin is None else None, env=cli_env(xdg, **env), cwd=cwd, timeout=60)
 
 
 def sessions(xdg):
@@ -100,7 +101,7 @@ def test_unknown_provider_exit_1(xdg):
 def test_ctrl_c_mid_stream_exits_130_and_keeps_partial(xdg, provider_server):
     provider_server.script(text="alpha beta gamma delta epsilon zeta eta theta", hold_after=1)
     proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", "-p", "go", "--api-base", provider_server.openai_base,
-                             "--model", "m"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--model", "m"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=cli_env(xdg))
     first = proc.stdout.read1(100) if hasattr(proc.stdout, "read1") else proc.stdout.read(5)
     assert first.startswith(b"alpha")
@@ -127,7 +128,7 @@ def test_api_key_from_env_never_on_disk(xdg, provider_server):
 def test_reader_closing_the_pipe_is_not_an_error(xdg, provider_server):
     provider_server.script(text="line one\nline two\nline three\n" * 200, chunks=50)
     proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", "-p", "long", "--api-base", provider_server.openai_base,
-                             "--model", "m"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(xdg))
+                             "--model", "m"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(xdg))
     proc.stdout.read(10)
     proc.stdout.close()  # like `| head -c 10`
     err = proc.stderr.read().decode()

@@ -8,7 +8,7 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from smelt_repl.commands import CommandCompleter
-from tests.shell_driver import sh  # noqa: F401 - the fixture
+from tests.shell_driver import ShellDriver, sh  # noqa: F401 - the fixture
 
 
 def transcript(session_dir) -> list[dict]:
@@ -118,16 +118,23 @@ def test_rewind_picker_escape_cancels(sh):
     sh.wait_for(lambda: sh.buffer_text == "still typing", what="focus back on the prompt")
 
 
-def test_escape_escape_in_normal_mode_on_empty_prompt_opens_rewind_picker(sh):
+def test_escape_escape_on_empty_prompt_opens_rewind_picker(sh):
     chat(sh, "one", "two")
-    sh.escape()
-    sh.type("\x1b")
+    sh.type("\x1b")  # from insert mode: to normal mode, and the first half of Esc Esc
     sh.sync()
     sh.type("\x1b")
     sh.wait_for(lambda: sh.shell.picker.active, what="picker")
     sh.type("\r")
     sh.wait_for(lambda: sh.buffer_text == "two", what="rewound to the last turn")
     assert "INSERT" in sh.status and len(sh.app.session.messages) == 2
+
+
+def test_escape_escape_opens_the_picker_with_emacs_bindings_too(store, tmp_path):
+    with ShellDriver(store, tmp_path, settings={"vim": False}) as driver:
+        chat(driver, "one")
+        driver.type("\x1b\x1b")
+        driver.wait_for(lambda: driver.shell.picker.active, what="picker")
+        assert "EMACS" in driver.status
 
 
 def test_escape_escape_with_text_does_not_open_the_picker(sh):

@@ -117,10 +117,12 @@ def test_history_is_per_project_and_on_disk(store, tmp_path, xdg):
         assert driver.buffer_text == ""
 
 
-def test_ctrl_c_clears_then_exits(sh):
+def test_ctrl_c_clears_then_asks_then_exits(sh):
     sh.type("some text\x03")
     sh.wait_for(lambda: sh.buffer_text == "", what="cleared")
-    assert not sh.exited(0.2)
+    sh.type("\x03")
+    sh.wait_for(lambda: "press Ctrl-C again to quit" in sh.status, what="the hint")
+    assert not sh.exited(0.1)
     sh.type("\x03")
     assert sh.exited()
 

@@ -87,16 +87,32 @@ def test_ctrl_c_cancels_mid_stream_keeps_partial_and_prompt(loop_sh, provider_se
     loop_sh.wait_output("after cancel")
 
 
-def test_enter_while_streaming_keeps_the_text(loop_sh, provider_server):
+def test_enter_while_streaming_queues_the_message(loop_sh, provider_server):
     provider_server.script(text="slow reply here", chunks=3, hold_after=1)
     loop_sh.type("first\r")
     loop_sh.wait_for(lambda: "streaming" in loop_sh.status, what="the first piece")
     loop_sh.type("second\r")
-    loop_sh.wait_for(lambda: "still streaming" in loop_sh.status, what="hint")
-    assert loop_sh.buffer_text == "second"
+    loop_sh.wait_for(lambda: "queued" in loop_sh.status, what="shown as queued")
+    assert loop_sh.buffer_text == "" and loop_sh.shell.runner.queued == "second"
+    provider_server.release()
+    loop_sh.wait_output("› second")
+    loop_sh.wait_idle()
+    assert [m["content"] for m in loop_sh.app.session.messages if m["role"] == "user"] == ["first", "second"]
+
+
+@pytest.mark.parametrize("key", ["\x03", "\x1b"])
+def test_ctrl_c_or_esc_takes_a_queued_message_back_and_the_reply_goes_on(loop_sh, provider_server, key):
+    provider_server.script(text="slow reply here", chunks=3, hold_after=1)
+    loop_sh.type("first\r")
+    loop_sh.wait_for(lambda: "streaming" in loop_sh.status, what="the first piece")
+    loop_sh.type("second\r")
+    loop_sh.sync()
+    loop_sh.type(key)
+    loop_sh.sync()
+    assert loop_sh.buffer_text == "second" and loop_sh.shell.runner.queued is None
     provider_server.release()
     loop_sh.wait_idle()
-    assert [m["content"] for m in loop_sh.app.session.messages if m["role"] == "user"] == ["first"]
+    assert [m["content"] for m in loop_sh.app.session.messages] == ["first", "slow reply here"]
 
 
 @pytest.mark.parametrize("fault, cause", [(401, "HTTP 401"), ("cut", "stream cut mid-reply")])
