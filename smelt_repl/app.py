@@ -6,36 +6,30 @@ It talks to the terminal only through the ``UiHost`` interface (``None`` when he
 and announces what happened on its ``EventBus``.
 
 Turns and session changes: a turn's caller makes its handle (``new_turn``) and runs it
-(``run_turn``, blocking, usually on a worker thread). An operation that changes the current
-session (rewind, undo, fork, reset, load) cancels the turn in flight and waits, bounded, for
-it to end, then runs under the session lock that the turn's writes take too, so no write of
-an old turn lands in a new history. Asked for from the turn's own thread (a Lua handler of
-``turn_start`` or ``stream_delta``), it cannot wait for the turn it runs in: it is checked at
-once and carried out when the turn has ended, on that thread.
+(``run_turn``, blocking, usually on a worker thread). Operations that change the current
+session go through ``session_guard`` so they never run under a turn that may still write;
+their arguments are checked at once, so a bad one is an error for the caller even when the
+change itself has to wait for the turn to end.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from smelt_repl.engine import ChatEngine, Sink
 from smelt_repl.events import EventBus
+from smelt_repl.model_choice import ModelName, choose_model, session_model
 from smelt_repl.providers import Provider, ProviderError, ProviderPool, ProviderSpec, ResolvedModel, resolve_model
 from smelt_repl.session_core import Session, SessionRefused, SessionStore
 from smelt_repl.session_core.content import message_text
+from smelt_repl.session_guard import SessionGuard
 from smelt_repl.settings import default_settings
 from smelt_repl.system_prompt import assemble_system_prompt
 from smelt_repl.turn_handle import TurnHandle, TurnResult
 from smelt_repl.ui_host import UiHost
-
-log = logging.getLogger("smelt.app")
-CANCEL_WAIT_S = 2.0  # how long a session change waits for the turn in flight to end
-SessionChange = Callable[[], "tuple[str, dict] | None"]  # does the change; returns the event to fire
 
 
 class ConfigError(ValueError):
@@ -59,18 +53,16 @@ class App:
         self.cwd = cwd or os.getcwd()
         self.ui = ui
         self.env = os.environ if env is None else env
-        self.model_flag = model_flag
-        self.api_base = api_base
+        self.model_flag = model_flag  # --model, or :model NAME
+        self.api_base = api_base  # --api-base (ad hoc: it goes with the model flag)
+        self.session_model: ModelName | None = None  # the model of the current session's last reply
         self.settings: dict[str, Any] = default_settings()
         self.providers: dict[str, ProviderSpec] = {}  # registered specs by name
         self.provider_pool = ProviderPool()  # live clients, kept across turns
         self.system_sections: list[str] = []
         self.events = EventBus(on_error=self._event_handler_failed)
-        self._lock = threading.RLock()  # the session lock: session changes and a turn's writes
-        self.engine = ChatEngine(self.events, self._lock)
-        self.turn: TurnHandle | None = None  # the turn in flight (or about to start)
-        self.cancel_wait_s = CANCEL_WAIT_S
-        self._deferred: list[SessionChange] = []
+        self.guard = SessionGuard(lambda name, payload: self.events.emit(name, payload), self.report_error)
+        self.engine = ChatEngine(self.events, self.guard.lock)
         self.exit_code: int | None = None  # set by request_exit (a script's os.exit)
         self.failed_content: object | None = None  # the message of a turn taken back, for :retry
         self.session: Session = store.new_session(self.cwd)
@@ -97,8 +89,8 @@ class App:
         """Cancel any turn, fire ``shutdown`` and release the session."""
         self.cancel_turn()
         self.events.emit("shutdown", {"id": self.session.id})
-        with self._lock:
-            self._detach_unfinished_turn()
+        with self.guard.lock:
+            self.guard.detach_unfinished_turn()
             self.session.close()
         self.provider_pool.close()
 
@@ -111,13 +103,48 @@ class App:
 
     # -- model and prompt ----------------------------------------------------------------
 
+    def model_name(self) -> ModelName:
+        """The model of the next request as named (see ``model_choice`` for the precedence)."""
+        return choose_model(ModelName(self.model_flag, self.api_base), self.session_model, self.env,
+                            self.settings.get("model"))
+
     def resolved_model(self) -> ResolvedModel:
-        """The model of the next request: --model, else $SMELT_MODEL, else settings.model."""
-        name = self.model_flag or self.env.get("SMELT_MODEL") or self.settings.get("model")
+        """The model of the next request, resolved to its provider."""
+        chosen = self.model_name()
         try:
-            return resolve_model(name, self.api_base, self.providers)
+            return resolve_model(chosen.name, chosen.api_base, self.providers)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+
+    def choose_model(self, name: str) -> ResolvedModel:
+        """``:model NAME``: ``provider/model``, or a bare name on the current provider (keeping
+        its ad-hoc API base); from now on as strong as ``--model``. Raises ConfigError (and
+        changes nothing) for a model that cannot be used."""
+        current = self.model_name()
+        api_base = None
+        if "/" not in name:
+            try:
+                provider = self.resolved_model().spec.name
+            except ConfigError:
+                provider = None
+            if provider is not None and provider != "offline":
+                name, api_base = f"{provider}/{name}", current.api_base
+        try:
+            resolved = resolve_model(name, api_base, self.providers)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self._provider_for(resolved)  # a missing key is reported now, not at the next send
+        self.model_flag, self.api_base = name, api_base
+        return resolved
+
+    def check_model(self) -> str | None:
+        """One line saying why the configured model cannot be used (unknown provider,
+        missing API key), None when it can: said at start-up, not at the first send."""
+        try:
+            self._provider_for(self.resolved_model())
+        except ConfigError as exc:
+            return str(exc)
+        return None
 
     def _provider_for(self, model: ResolvedModel) -> Provider:
         try:
@@ -143,10 +170,8 @@ class App:
         """The handle of a turn that will send ``content`` in the current session; from now
         on it is the turn in flight: cancelling it, or a session change, stops it before it
         sends anything. The caller runs it with ``run_turn``."""
-        with self._lock:
-            turn = self.turn = TurnHandle(content, self.session)
-            self.failed_content = None
-        return turn
+        self.failed_content = None
+        return self.guard.begin_turn(lambda: TurnHandle(content, self.session))
 
     def run_turn(self, turn: TurnHandle, sink: Sink | None = None,
                  on_end: Callable[[TurnResult], None] | None = None) -> TurnResult:
@@ -157,13 +182,12 @@ class App:
         try:
             model = self.resolved_model()
             provider = self._provider_for(model)
+            ad_hoc_base = self.model_name().api_base
+            if ad_hoc_base:
+                turn.reply_fields["api_base"] = ad_hoc_base
             result = self.engine.run(turn, model, lambda: provider, self.system(), sink, on_end)
         finally:
-            turn.ended.set()
-            with self._lock:
-                if self.turn is turn:
-                    self.turn = None
-        self._run_deferred()
+            self.guard.end_turn(turn)
         return result
 
     def send(self, content: object, sink: Sink | None = None,
@@ -172,11 +196,22 @@ class App:
         return self.run_turn(self.new_turn(content), sink, on_end)
 
     def cancel_turn(self) -> None:
-        """Cancel the turn in flight, if any, and wait (at most ``cancel_wait_s``, never on
-        the turn's own thread) until its reply is written and on screen."""
-        turn = self.turn
-        if turn is not None:
-            turn.cancel(self.cancel_wait_s)
+        """Cancel the turn in flight, if any, and wait (bounded) until its reply is written."""
+        self.guard.cancel_turn()
+
+    @property
+    def turn(self) -> TurnHandle | None:
+        """The turn in flight (or about to start), if any."""
+        return self.guard.turn
+
+    @property
+    def cancel_wait_s(self) -> float:
+        """How long a session change waits for the turn in flight to end."""
+        return self.guard.cancel_wait_s
+
+    @cancel_wait_s.setter
+    def cancel_wait_s(self, seconds: float) -> None:
+        self.guard.cancel_wait_s = seconds
 
     def take_back_failed_turn(self, turn: TurnHandle) -> str | None:
         """A turn that failed before any reply text is rewound on its own (SPEC §9): its
@@ -193,7 +228,7 @@ class App:
             self.failed_content = turn.content
             return "rewind", {"block_idx": result.block_idx, "restored_text": result.restored_text}
 
-        self._change_session(take_back)
+        self.guard.change(take_back)
         return message_text(turn.content) if self.failed_content is turn.content else None
 
     def content_to_retry(self) -> object:
@@ -211,7 +246,7 @@ class App:
             result = self.session.rewind_to(turns[-1].block_idx)
             return "rewind", {"block_idx": result.block_idx, "restored_text": result.restored_text}
 
-        self._change_session(cut)
+        self.guard.change(cut)
         return content
 
     # -- history edits -------------------------------------------------------------------
@@ -233,7 +268,7 @@ class App:
                     self.ui.enter_vim_insert()
             return "rewind", {"block_idx": result.block_idx, "restored_text": result.restored_text}
 
-        self._change_session(rewind)
+        self.guard.change(rewind)
 
     def undo_rewind(self) -> None:
         """Bring back the turns the last rewind cut (while nothing was sent since)."""
@@ -244,7 +279,7 @@ class App:
                 self.ui.set_prompt_text("")
             return "rewind", {"block_idx": None, "restored_text": "", "undo": True}
 
-        self._change_session(undo)
+        self.guard.change(undo)
 
     def fork(self) -> None:
         """Continue in a copy of the current session; the original stays as it is."""
@@ -254,7 +289,7 @@ class App:
             self._switch_to(child)
             return "fork", {"id": child.id, "parent_id": parent.id}
 
-        self._change_session(fork)
+        self.guard.change(fork)
 
     def reset(self) -> None:
         """Log agent_stop (user_cancel_and_clear) and switch to a new empty session."""
@@ -265,7 +300,7 @@ class App:
                 self.ui.show_session([], reset_mode=True)
             return "reset", {"id": self.session.id, "previous_id": old_id}
 
-        self._change_session(reset)
+        self.guard.change(reset)
 
     # -- other sessions ------------------------------------------------------------------
 
@@ -285,7 +320,7 @@ class App:
                 self.ui.show_session(opened.messages, reset_mode=True)
             return "session_load", {"id": opened.id}
 
-        self._change_session(load)
+        self.guard.change(load)
 
     def delete(self, session_id: str) -> None:
         """Delete a persisted session (never the current one or one open elsewhere)."""
@@ -322,39 +357,9 @@ class App:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _change_session(self, change: SessionChange) -> None:
-        """Run ``change`` (which may switch ``self.session``) with no turn writing meanwhile,
-        then fire the event it returns; from a turn's own thread, once that turn has ended."""
-        turn = self.turn
-        if turn is not None and turn.on_its_thread() and not turn.ended.is_set():
-            self._deferred.append(change)
-            return
-        if turn is not None:
-            turn.cancel(self.cancel_wait_s)
-        with self._lock:
-            self._detach_unfinished_turn()
-            event = change()
-        if event is not None:
-            self.events.emit(*event)
-
-    def _detach_unfinished_turn(self) -> None:
-        """Called under the lock: a turn that has not ended yet writes nothing more."""
-        turn = self.turn
-        if turn is not None and not turn.ended.is_set():
-            turn.detached = True
-            log.warning("turn still running after %.1f s; its reply will not be saved", self.cancel_wait_s)
-
-    def _run_deferred(self) -> None:
-        """Carry out the session changes handlers asked for during the turn just ended."""
-        while self._deferred:
-            change = self._deferred.pop(0)
-            try:
-                self._change_session(change)
-            except Exception as exc:  # the handler that asked is long gone: report it here
-                self.report_error(str(exc) or type(exc).__name__)
-
     def _switch_to(self, session: Session) -> None:
         old, self.session = self.session, session
+        self.session_model = session_model(session.messages)
         if old is not session:
             old.close()
 

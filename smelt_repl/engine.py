@@ -87,7 +87,7 @@ class ChatEngine:
             if user_record is not None:
                 self.events.emit("turn_start", {"text": message_text(turn.content)})
                 result = self._stream(turn, model, provider_factory, system, sink)
-                self._write(turn, lambda: self._persist(turn.session, model, result))
+                self._write(turn, lambda: self._persist(turn.session, model, result, turn.reply_fields))
         finally:
             turn.result = result
             try:
@@ -159,10 +159,10 @@ class ChatEngine:
             self.events.emit("stream_delta", {"text": text})
 
     @staticmethod
-    def _persist(session: Session, model: ResolvedModel, result: TurnResult) -> None:
+    def _persist(session: Session, model: ResolvedModel, result: TurnResult, fields: dict[str, object]) -> None:
         """The reply first (it is never lost to a bad usage figure), then the usage."""
         usage = result.usage
-        extra: dict[str, object] = {"model": model.key}
+        extra: dict[str, object] = {"model": model.key, **fields}
         if result.reasoning:
             extra["reasoning_content"] = result.reasoning
         if result.cancelled:

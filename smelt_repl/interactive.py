@@ -71,6 +71,9 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
         return 1
     if session_id is not None:
         shell.show_session(app.session.messages)
+    problem = app.check_model()  # once the config has loaded, not at the first send
+    if problem is not None:
+        shell.error(f"{problem} (:model picks another)")
     with logs_to_file_only():
         try:
             shell.run()

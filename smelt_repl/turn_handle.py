@@ -50,6 +50,7 @@ class TurnHandle:
         self.result: TurnResult | None = None
         self.detached = False
         self.user_index: int | None = None  # where its message stands in the live history
+        self.reply_fields: dict[str, object] = {}  # more fields for the reply's record
         self._thread_id: int | None = None
 
     @property

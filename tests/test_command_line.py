@@ -7,7 +7,6 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from smelt_repl import commands
 from smelt_repl.commands import CommandCompleter
 from smelt_repl.lua import registries
 from smelt_repl.lua.registries import split_command_line
@@ -31,7 +30,9 @@ def test_split_command_line(line, expected):
 
 
 def test_the_shell_and_lua_use_the_same_rule():
-    assert commands.split_command_line is registries.split_command_line
+    from smelt_repl.commands import completion, table
+
+    assert table.split_command_line is completion.split_command_line is registries.split_command_line
 
 
 def test_cmd_run_splits_at_a_tab(host, ui):

@@ -1,0 +1,63 @@
+"""Commands on the conversation in front of you: rewind, retry, fork, reset."""
+
+from __future__ import annotations
+
+from smelt_repl.commands.base import CommandError, ShellOps, guarded, no_args
+from smelt_repl.pickers import turn_choices
+from smelt_repl.session_core.content import message_text
+
+
+def rewind(shell: ShellOps, args: str) -> None:
+    """``:rewind`` (picker), ``:rewind N`` (N-th turn, from 1), ``:rewind undo``."""
+    if not args:
+        open_rewind_picker(shell)
+    elif args == "undo":
+        shell.app.undo_rewind()
+    elif args.isdigit():
+        turns = shell.app.session.turns()
+        n = int(args)
+        if not 1 <= n <= len(turns):
+            have = f"turns 1-{len(turns)}" if turns else "no turns yet"
+            raise CommandError(f"no turn {n} to rewind to ({have})")
+        rewind_to(shell, turns[n - 1].block_idx)
+    else:
+        raise CommandError(f'bad argument "{args}": usage :rewind [N|undo]')
+
+
+def open_rewind_picker(shell: ShellOps) -> None:
+    """Offer the turns of the live history; picking one rewinds to it."""
+    turns = shell.app.session.turns()
+    if not turns:
+        shell.print("nothing to rewind")
+        return
+    shell.open_picker("rewind to which turn?  (Enter picks, Esc cancels)", turn_choices(turns),
+                      lambda block_idx: guarded(shell, rewind_to, block_idx), index=len(turns) - 1)
+
+
+def rewind_to(shell: ShellOps, block_idx: int) -> None:
+    """Rewind to the user turn at ``block_idx``; its text comes back into the prompt."""
+    app = shell.app
+    app.rewind_to(block_idx, restore_vim_insert=bool(app.settings.get("restore_vim_insert", True)))
+
+
+def fork(shell: ShellOps, args: str) -> None:
+    """``:fork``: continue in a copy; the original stays as it is."""
+    no_args("fork", args)
+    parent = shell.app.session.id
+    shell.app.fork()
+    shell.print(f"forked {parent[:8]} → {shell.app.session.id[:8]} (you are in the fork)")
+
+
+def reset(shell: ShellOps, args: str) -> None:
+    """``:reset``: a new empty session; the old one stays on disk."""
+    no_args("reset", args)
+    shell.app.reset()
+    shell.print(f"new session {shell.app.session.id[:8]}")
+
+
+def retry(shell: ShellOps, args: str) -> None:
+    """``:retry``: send a failed message again, or regenerate the last reply."""
+    no_args("retry", args)
+    if not shell.can_send():
+        raise CommandError("a reply is still streaming: Ctrl-C cancels it, then :retry")
+    shell.send_message(message_text(shell.app.content_to_retry()))
