@@ -59,6 +59,30 @@ class Actions:
         """Alt-Enter / Ctrl-J: a line break in the message."""
         self.shell.buffer.newline(copy_margin=False)
 
+    def edit_in_editor(self) -> None:
+        """Ctrl-X Ctrl-E: the prompt's text in $VISUAL / $EDITOR; the saved text comes back."""
+        self.shell.buffer.open_in_editor(validate_and_handle=False)
+
+    def redo(self) -> None:
+        """Ctrl-R in normal mode: redo, as in Vim (reverse search keeps Ctrl-R in insert mode)."""
+        self.shell.buffer.redo()
+
+    def change_word(self, count: int) -> None:
+        """``cw`` as Vim does it: on a word, change to its end and keep the space after it
+        (``ce``); on blanks, change the blanks."""
+        buffer = self.shell.buffer
+        document = buffer.document
+        if document.current_char.isspace() or not document.current_char:
+            end = document.find_next_word_beginning(count=count) or len(document.text_after_cursor)
+        else:
+            end = document.find_next_word_ending(include_current_position=True, count=count) or 0
+        buffer.delete(end)
+        self.shell.enter_vim_insert()
+
+    def suspend(self) -> None:
+        """Ctrl-Z: suspend the REPL to the shell (``fg`` brings it back)."""
+        self.shell.application.suspend_to_background()
+
     def interrupt(self) -> None:
         """Ctrl-C: stop Lua running on the turn's thread (an event handler), and close the
         picker; else take back a queued message; else cancel the reply; else clear the

@@ -70,9 +70,15 @@ def separator(width: int, color: bool, label: str = "") -> str:
     return dim_line(head + "─" * max(0, min(width, 100) - cell_width(head)), color)
 
 
+TRUNCATED_MARK = "[truncated: the model hit its output limit · :more asks it to go on]"
+
+
 def reply_trailer(record: dict, color: bool) -> str:
-    """What follows a reply: the cancelled marker and/or its error line, then a blank line."""
+    """What follows a reply: the cancelled or truncated marker and/or its error line, then a
+    blank line."""
     out = dim_line(CANCELLED_MARK, color) if record.get("cancelled") else ""
+    if record.get("truncated"):
+        out += dim_line(TRUNCATED_MARK, color)
     if record.get("error"):
         out += error_line(str(record["error"]), color)
     return out + "\n"

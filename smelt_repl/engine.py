@@ -32,6 +32,7 @@ from smelt_repl.events import EventBus
 from smelt_repl.providers import (
     CancelToken,
     ChatRequest,
+    Done,
     Provider,
     ProviderError,
     ReasoningDelta,
@@ -132,8 +133,9 @@ class ChatEngine:
                     self._show(text.feed(event.text), parts, sink)
                 elif isinstance(event, ReasoningDelta):
                     result.reasoning += reasoning.feed(event.text)
-                elif isinstance(event, UsageReport):
-                    result.usage = event.usage  # cumulative: the last report wins
+                    result.reasoning_signature = event.signature or result.reasoning_signature
+                else:
+                    _take_report(event, result)
         except ProviderError as exc:
             result.error = str(exc)
         except KeyboardInterrupt:
@@ -165,6 +167,10 @@ class ChatEngine:
         extra: dict[str, object] = {"model": model.key, **fields}
         if result.reasoning:
             extra["reasoning_content"] = result.reasoning
+        if result.reasoning_signature:
+            extra["reasoning_signature"] = result.reasoning_signature
+        if result.truncated:
+            extra["truncated"] = True
         if result.cancelled:
             extra["cancelled"] = True
         if result.error:
@@ -178,6 +184,15 @@ class ChatEngine:
                 session.record_usage(model.key, usage, result.cost_usd)
             except (TypeError, ValueError, OverflowError):  # a figure the ledger cannot hold
                 log.warning("usage of a %s call not recorded: %r", model.key, usage, exc_info=True)
+
+
+def _take_report(event: object, result: TurnResult) -> None:
+    """Usage (cumulative: the last report wins) and the stop reason into the result."""
+    if isinstance(event, UsageReport):
+        result.usage = event.usage
+        result.reasoning_estimated = event.reasoning_estimated
+    elif isinstance(event, Done):
+        result.stop_reason = event.stop_reason
 
 
 def _in_background(provider_factory: Callable[[], Provider], request: ChatRequest,

@@ -135,6 +135,7 @@ def json_result(app, model_key: str, result) -> str:  # noqa: ANN001
     return orjson.dumps({
         "text": result.reply, "model": model_key, "usage": usage, "cost_usd": result.cost_usd,
         "session_id": app.session.id, "cancelled": result.cancelled or result.interrupted, "error": result.error,
+        "truncated": result.truncated,
     }).decode()
 
 
@@ -174,4 +175,5 @@ def _summary(app, model_key: str, result) -> str:  # noqa: ANN001
     else:
         cached = f" (+{usage.cache_read} cached)" if usage.cache_read else ""
         tokens = f"tokens: {usage.input}{cached} in, {usage.output} out"
-    return f"[{model_key}] {tokens}, cost ${result.cost_usd:.4f} · session {app.session.id[:8]}"
+    mark = " · truncated (the output limit): -c -p 'continue' goes on" if result.truncated else ""
+    return f"[{model_key}] {tokens}, cost ${result.cost_usd:.4f} · session {app.session.id[:8]}{mark}"

@@ -42,6 +42,12 @@ def shell_bindings(actions: Actions, input_focused: Filter, input_empty: Filter)
     # With emacs bindings a lone Escape waits for a Meta key: Esc Esc must be a sequence.
     bind("escape", "escape", filter=emacs_insert_mode & input_focused & input_empty)(actions.open_rewind_picker)
     bind(":", filter=vi_navigation_mode & input_focused)(actions.start_command)
+    bind("c-x", "c-e", filter=input_focused)(actions.edit_in_editor)
+    # Saving an undo state before the handler would empty the redo stack.
+    kb.add("c-r", filter=vi_navigation_mode & input_focused, save_before=lambda event: False)(
+        lambda event: actions.redo())
+    bind("c-z", filter=True)(actions.suspend)
+    kb.add("c", "w", filter=vi_navigation_mode & input_focused)(lambda event: actions.change_word(event.arg))
     return kb
 
 

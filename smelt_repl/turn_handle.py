@@ -36,7 +36,17 @@ class TurnResult:
     usage: Usage | None = None
     cost_usd: float = 0.0
     reasoning: str = ""
+    reasoning_signature: str | None = None  # Anthropic's signature of the thinking block
+    reasoning_estimated: bool = False  # usage.reasoning is our estimate, not the server's
+    stop_reason: str | None = None  # the API's own word for why the reply ended
     interrupted: bool = False  # ended by KeyboardInterrupt in the turn's own thread
+
+    @property
+    def truncated(self) -> bool:
+        """True when the model stopped at its output token limit."""
+        from smelt_repl.providers.base import is_truncated
+
+        return is_truncated(self.stop_reason)
 
 
 class TurnHandle:

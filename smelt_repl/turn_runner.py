@@ -153,7 +153,8 @@ class TurnRunner:
             self.on_taken_back(taken_back)
 
     def _trailer(self, result: TurnResult) -> str:
-        record = {"cancelled": result.cancelled or result.interrupted, "error": result.error}
+        record = {"cancelled": result.cancelled or result.interrupted, "error": result.error,
+                  "truncated": result.truncated}
         return display.reply_trailer(record, self.color)
 
     def _finish(self, turn: _Turn, renderer: StreamRenderer, trailer: str) -> None:

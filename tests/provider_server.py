@@ -15,18 +15,24 @@ through httpx, sockets and SSE exactly as against a real provider.
 
 Endpoints (POST): `/v1/chat/completions` and `/chat/completions` (OpenAI chunks, usage chunk
 when `stream_options.include_usage`, then `data: [DONE]`), `/v1/messages` (Anthropic events
-message_start ... message_stop). Addresses: `base_url` ("http://127.0.0.1:PORT"),
-`openai_base` (base_url + "/v1"), `anthropic_base` (= base_url).
+message_start ... message_stop); (GET) `/v1/models` and `/models` (the script's `models`).
+Addresses: `base_url` ("http://127.0.0.1:PORT"), `openai_base` (base_url + "/v1"),
+`anthropic_base` (= base_url). What each protocol sends is in tests/provider_replies.py.
 
 `script(...)` sets how the following requests are answered (each call resets everything):
   text          reply text
   chunks        None: one piece per word; int N: about N equal pieces; list[str]: exact pieces
-  reasoning     text streamed as reasoning first (reasoning_content / thinking_delta)
+  reasoning     text streamed as reasoning first (OpenAI: `reasoning_field` deltas; Anthropic:
+                a thinking block, then its signature `provider_replies.SIGNATURE`)
+  reasoning_field  "reasoning_content" (DeepSeek, vLLM; default) or "reasoning" (OpenRouter, Ollama)
+  whole         True: ignore `stream: true` and answer one JSON body (chat.completion / message)
+  models        the model ids GET /models lists; None: that endpoint answers 404
+  models_page   list them this many a page (Anthropic's has_more / last_id / after_id)
   delay         seconds slept before each piece (for cancellation and timeout tests)
   hold_after    after this many pieces the stream waits until `release()` is called (or the
                 server stops): a test acts at an exact point of a reply without sleeping
   usage         {"input", "output", "cache_read", "cache_write", "reasoning"} mapped to each
-                protocol (OpenAI prompt_tokens = input + cache_read)
+                protocol (OpenAI prompt_tokens = input + cache_read), values sent as given
   stop_reason   finish_reason / stop_reason to report
   line_ending   "\\n" (default) or "\\r\\n"
   fault         None, or what goes wrong:
@@ -40,9 +46,17 @@ message_start ... message_stop). Addresses: `base_url` ("http://127.0.0.1:PORT")
                                hangs up
                   "linger"     the whole reply, but the body is never ended (no last chunk)
                   "error_event" an in-stream error (Anthropic `event: error`, OpenAI `{"error"}`)
+                               after the first piece of text
+                  "error_first" the same error before any text
+                  "trickle"    headers, then a keep-alive comment every 20 ms, forever
+                  "long_line"  headers, then one `data:` line of `line_bytes` bytes, never ended
   fault_times   how many requests get the fault before normal replies resume (default 1)
   retry_after   Retry-After header value sent with status faults
-  error_message message in the error body or event
+  error_message message in the error body or event; "{auth}" in it becomes the request's
+                own Authorization / x-api-key header (a server that echoes the key)
+  error_body    for status faults: the whole body instead (a dict is sent as JSON, a str as
+                text/plain)
+  line_bytes    size of the "long_line" fault's line (default 64 MiB)
 
 Connections: `connections_opened` / `connections_closed` count TCP connections accepted and
 ended (closed by either side); `wait_for(predicate, timeout)` waits until one holds, e.g.
@@ -61,8 +75,10 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+from urllib.parse import parse_qsl
 
 from smelt_repl.session_core.usage import USAGE_FIELDS
+from tests import provider_replies as replies
 
 OPENAI_PATHS = ("/v1/chat/completions", "/chat/completions")
 ANTHROPIC_PATHS = ("/v1/messages",)
@@ -85,6 +101,12 @@ class Script:
     fault_times: int = 1
     retry_after: str | float | None = None
     error_message: str = "injected fault"
+    error_body: dict | str | None = None
+    reasoning_field: str = "reasoning_content"
+    whole: bool = False
+    models: list[str] | None = field(default_factory=lambda: ["loop-model", "loop-model-large"])
+    models_page: int | None = None
+    line_bytes: int = 64 * 1024 * 1024
 
     def pieces(self) -> list[str]:
         if isinstance(self.chunks, list):
@@ -116,9 +138,6 @@ class _Server(ThreadingHTTPServer):
 
 class _Cut(Exception):
     """Raised inside the handler to drop the connection mid-stream."""
-
-
-_STALL = object()  # in an event list: send nothing more until the client hangs up
 
 
 class ProviderServer:
@@ -195,10 +214,11 @@ class ProviderServer:
         return {"kind": kind, "api_base": base, "retry_backoff": 0.01, "timeout": 5, **extra}
 
     def _take(self, request: RecordedRequest) -> tuple[Script, bool]:
+        """Record `request`; the script, and whether a POST gets the scripted fault."""
         with self._lock:
             self.requests.append(request)
             self._changed.notify_all()
-            faulty = self._faults_left > 0
+            faulty = self._faults_left > 0 and request.method == "POST"
             if faulty:
                 self._faults_left -= 1
             return self._script, faulty
@@ -236,6 +256,20 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         pass
 
+    def do_GET(self) -> None:
+        owner: ProviderServer = self.server.owner  # type: ignore[attr-defined]
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        script, _ = owner._take(RecordedRequest("GET", self.path, headers, None))
+        path, _, query = self.path.partition("?")
+        if path not in ("/v1/models", "/models") or script.models is None:
+            return self._send_json(404, replies.error_body(False, "not_found", f"no route {path}"))
+        after = dict(parse_qsl(query)).get("after_id")
+        start = script.models.index(after) + 1 if after in script.models else 0
+        page = script.models[start : start + (script.models_page or len(script.models))]
+        data = [{"id": model, "object": "model", "type": "model"} for model in page]
+        more = start + len(page) < len(script.models)
+        self._send_json(200, {"object": "list", "data": data, "has_more": more, "last_id": page[-1] if page else None})
+
     def do_POST(self) -> None:
         owner: ProviderServer = self.server.owner  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -247,15 +281,16 @@ class _Handler(BaseHTTPRequestHandler):
         script, faulty = owner._take(RecordedRequest("POST", self.path, headers, body))
         anthropic = self.path in ANTHROPIC_PATHS
         if self.path not in OPENAI_PATHS + ANTHROPIC_PATHS:
-            return self._send_json(404, _error_body(anthropic, "not_found", f"no route {self.path}"))
+            return self._send_json(404, replies.error_body(anthropic, "not_found", f"no route {self.path}"))
         fault = script.fault if faulty else None
         if fault == "hang":
             return self._until_hang_up()
         if isinstance(fault, int):
-            kind = "rate_limit_error" if fault == 429 else "api_error"
-            extra = {"retry-after": str(script.retry_after)} if script.retry_after is not None else {}
-            return self._send_json(fault, _error_body(anthropic, kind, script.error_message), extra)
-        events = (_anthropic_events if anthropic else _openai_events)(script, body or {}, fault)
+            return self._send_status_fault(fault, script, anthropic, headers)
+        if script.whole:
+            whole = replies.anthropic_whole if anthropic else replies.openai_whole
+            return self._send_json(200, whole(script, body or {}))
+        events = (replies.anthropic_events if anthropic else replies.openai_events)(script, body or {}, fault)
         try:
             self._stream(events, script, fault)
         except _Cut:
@@ -264,10 +299,18 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away (cancelled): fine
 
-    def _send_json(self, status: int, body: dict, extra: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
+    def _send_status_fault(self, status: int, script: Script, anthropic: bool, headers: dict) -> None:
+        kind = "rate_limit_error" if status == 429 else "api_error"
+        extra = {"retry-after": str(script.retry_after)} if script.retry_after is not None else {}
+        message = script.error_message.replace("{auth}", headers.get("authorization") or headers.get("x-api-key", ""))
+        body = script.error_body if script.error_body is not None else replies.error_body(anthropic, kind, message)
+        self._send_json(status, body, extra)
+
+    def _send_json(self, status: int, body: dict | str, extra: dict[str, str] | None = None) -> None:
+        plain = isinstance(body, str)
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("content-type", "application/json")
+        self.send_header("content-type", "text/plain" if plain else "application/json")
         self.send_header("content-length", str(len(data)))
         for name, value in (extra or {}).items():
             self.send_header(name, value)
@@ -282,10 +325,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         pieces = 0
         for item in events:
-            if item is _Cut:
+            if item is None:
+                break
+            if item is replies.CUT:
                 raise _Cut
-            if item is _STALL:
+            if item is replies.STALL:
                 return self._until_hang_up()
+            if item is replies.TRICKLE:
+                return self._trickle()
+            if item is replies.LONG_LINE:
+                return self._long_line(script.line_bytes)
             if item == "delay":  # comes before each piece
                 if pieces == script.hold_after:
                     self.server.owner._released.wait(10)  # type: ignore[attr-defined]
@@ -298,111 +347,19 @@ class _Handler(BaseHTTPRequestHandler):
             return self._until_hang_up()  # the reply is whole, the body never ends
         self.wfile.write(b"0\r\n\r\n")
 
+    def _trickle(self) -> None:
+        """A keep-alive comment every 20 ms until the client goes away or the server stops."""
+        owner: ProviderServer = self.server.owner  # type: ignore[attr-defined]
+        self.close_connection = True
+        comment = b": still thinking\n\n"
+        while not owner._stopping.wait(0.02):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(comment), comment))
 
-def _error_body(anthropic: bool, kind: str, message: str) -> dict:
-    if anthropic:
-        return {"type": "error", "error": {"type": kind, "message": message}}
-    return {"error": {"message": message, "type": kind, "code": None}}
-
-
-def _sse(data: Any, event: str | None = None) -> str:
-    head = f"event: {event}\n" if event else ""
-    return f"{head}data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
-
-
-def _faulty_pieces(script: Script, fault: str | None) -> tuple[list[str], Any]:
-    """The pieces to send and, for mid-stream faults, what comes after the first half."""
-    pieces = script.pieces()
-    if fault in ("cut", "truncate"):
-        return pieces[: max(1, len(pieces) // 2)], fault
-    return pieces, fault
-
-
-def _openai_events(script: Script, body: dict, fault: str | None) -> Any:
-    head = {"id": "chatcmpl-loop", "object": "chat.completion.chunk", "model": body.get("model", "")}
-
-    def chunk(delta: dict, finish: str | None = None) -> str:
-        choice = {"index": 0, "delta": delta, "finish_reason": finish}
-        return _sse({**head, "choices": [choice]})
-
-    yield ": loopback keep-alive comment\n\n"
-    yield chunk({"role": "assistant", "content": ""})
-    for piece in re.findall(r"\S+\s*", script.reasoning):
-        yield "delay"
-        yield chunk({"reasoning_content": piece})
-    pieces, fault = _faulty_pieces(script, fault)
-    for i, piece in enumerate(pieces):
-        yield "delay"
-        yield chunk({"content": piece})
-        if i == 0 and fault == "stall":
-            yield _STALL
-        if i == 0 and fault == "malformed":
-            yield "data: {not json\n\n"
-        if i == 0 and fault == "error_event":
-            yield _sse({"error": {"message": script.error_message, "type": "server_error"}})
-            return
-    if fault == "cut":
-        yield _Cut
-    if fault == "truncate":
-        return
-    yield chunk({}, script.stop_reason or "stop")
-    if (body.get("stream_options") or {}).get("include_usage"):
-        yield _sse({**head, "choices": [], "usage": _openai_usage(script.usage)})
-    yield _sse("[DONE]")
-
-
-def _openai_usage(u: dict) -> dict:
-    prompt = u.get("input", 0) + u.get("cache_read", 0)
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": u.get("output", 0),
-        "total_tokens": prompt + u.get("output", 0),
-        "prompt_tokens_details": {"cached_tokens": u.get("cache_read", 0)},
-        "completion_tokens_details": {"reasoning_tokens": u.get("reasoning", 0)},
-    }
-
-
-def _anthropic_events(script: Script, body: dict, fault: str | None) -> Any:
-    u = script.usage
-    usage = {
-        "input_tokens": u.get("input", 0),
-        "cache_read_input_tokens": u.get("cache_read", 0),
-        "cache_creation_input_tokens": u.get("cache_write", 0),
-        "output_tokens": 1,
-    }
-    message = {"id": "msg_loop", "type": "message", "role": "assistant", "model": body.get("model", ""),
-               "content": [], "stop_reason": None, "usage": usage}
-    yield _sse({"type": "message_start", "message": message}, "message_start")
-    yield _sse({"type": "ping"}, "ping")
-    index = 0
-    if script.reasoning:
-        yield _sse({"type": "content_block_start", "index": 0,
-                    "content_block": {"type": "thinking", "thinking": ""}}, "content_block_start")
-        for piece in re.findall(r"\S+\s*", script.reasoning):
-            yield "delay"
-            yield _sse({"type": "content_block_delta", "index": 0,
-                        "delta": {"type": "thinking_delta", "thinking": piece}}, "content_block_delta")
-        yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
-        index = 1
-    yield _sse({"type": "content_block_start", "index": index,
-                "content_block": {"type": "text", "text": ""}}, "content_block_start")
-    pieces, fault = _faulty_pieces(script, fault)
-    for i, piece in enumerate(pieces):
-        yield "delay"
-        yield _sse({"type": "content_block_delta", "index": index,
-                    "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
-        if i == 0 and fault == "stall":
-            yield _STALL
-        if i == 0 and fault == "malformed":
-            yield "event: content_block_delta\ndata: {not json\n\n"
-        if i == 0 and fault == "error_event":
-            yield _sse(_error_body(True, "overloaded_error", script.error_message), "error")
-            return
-    if fault == "cut":
-        yield _Cut
-    if fault == "truncate":
-        return
-    yield _sse({"type": "content_block_stop", "index": index}, "content_block_stop")
-    yield _sse({"type": "message_delta", "delta": {"stop_reason": script.stop_reason or "end_turn",
-                "stop_sequence": None}, "usage": {"output_tokens": u.get("output", 0)}}, "message_delta")
-    yield _sse({"type": "message_stop"}, "message_stop")
+    def _long_line(self, size: int) -> None:
+        """One `data:` line of `size` bytes in 1 MiB chunks, never ended."""
+        self.close_connection = True
+        piece = b"x" * (1024 * 1024)
+        frame = b"%x\r\n%s\r\n" % (len(piece), piece)
+        self.wfile.write(b"6\r\ndata: \r\n")
+        for _ in range(size // len(piece)):
+            self.wfile.write(frame)

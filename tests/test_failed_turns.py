@@ -75,3 +75,16 @@ def test_retry_regenerates_the_last_reply(loop_sh, provider_server):
     assert [m["content"] for m in loop_sh.app.session.messages] == ["question", "better answer"]
     records = [orjson.loads(line) for line in (loop_sh.app.session.dir / "transcript.jsonl").read_bytes().splitlines()]
     assert sum(1 for r in records if r.get("content") == "first answer") == 1  # still on disk
+
+
+def test_a_truncated_reply_is_marked_and_more_asks_for_the_rest(loop_sh, provider_server):
+    provider_server.script(text="the first half", stop_reason="length")
+    loop_sh.submit("write a lot")
+    loop_sh.wait_output("[truncated: the model hit its output limit")
+    assert loop_sh.app.session.messages[-1]["truncated"] is True
+    provider_server.script(text="and the second half")
+    loop_sh.command(":more")
+    loop_sh.wait_output("and the second half")
+    loop_sh.wait_idle()
+    assert loop_sh.app.session.messages[-2]["content"].startswith("Continue exactly where")
+    assert "truncated" not in loop_sh.app.session.messages[-1]

@@ -44,7 +44,7 @@ def test_request_path_headers_and_body(provider_server):
     assert seen.body == {
         "model": "claude-test",
         "max_tokens": 4096,
-        "system": "Be brief.",
+        "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
         "messages": [{"role": "user", "content": "hi"}],
         "stream": True,
     }

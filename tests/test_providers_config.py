@@ -207,3 +207,20 @@ def test_cost_usd():
     assert cost_usd(usage, config) == pytest.approx(3.0 + 3.0 + 0.15 + 0.375)
     assert cost_usd(usage, ModelConfig(input_price=1.0)) == pytest.approx(1.0)  # unknown prices = 0
     assert cost_usd(Usage(), config) == 0.0
+
+
+def test_smelt_model_list_shape_and_price_names():
+    spec = parse_provider_spec("ollama", {"type": "openai-compatible", "api_base": "http://localhost:11434/v1",
+                                          "models": ["glm-5", {"name": "qwen3.5:27b", "temperature": 0.8,
+                                                               "top_p": 0.95, "context_window": 32768,
+                                                               "max_tokens": 4096, "input_cost": 2.0,
+                                                               "output_cost": 8.0, "cache_read_cost": 0.5,
+                                                               "cache_write_cost": 2.5}]})
+    assert spec.models["glm-5"] == ModelConfig()
+    assert spec.models["qwen3.5:27b"] == ModelConfig(
+        context_window=32768, max_tokens=4096, input_price=2.0, output_price=8.0, cache_read_price=0.5,
+        cache_write_price=2.5, temperature=0.8, top_p=0.95)
+    with pytest.raises(ValueError, match="a models list holds names or"):
+        parse_provider_spec("x", {"api_base": "http://h", "models": [3]})
+    with pytest.raises(ValueError, match="model names must be non-empty strings"):
+        parse_provider_spec("x", {"api_base": "http://h", "models": [{"temperature": 1}]})

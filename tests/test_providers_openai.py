@@ -258,8 +258,8 @@ def test_usage_reported_once_before_done(provider_server):
 
 
 def test_retry_carries_usage_of_a_failed_attempt():
+    from smelt_repl.providers.retries import with_retries
     from smelt_repl.providers.spec import ProviderSpec
-    from smelt_repl.providers.transport import with_retries
 
     def failing():
         yield UsageReport(Usage(input=100, output=1, context_tokens=100))

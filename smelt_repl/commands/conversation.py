@@ -55,6 +55,17 @@ def reset(shell: ShellOps, args: str) -> None:
     shell.print(f"new session {shell.app.session.id[:8]}")
 
 
+CONTINUE_PROMPT = "Continue exactly where your last reply stopped, without repeating anything."
+
+
+def more(shell: ShellOps, args: str) -> None:
+    """``:more``: ask the model to go on from where its (truncated) reply stopped."""
+    no_args("more", args)
+    if not shell.can_send():
+        raise CommandError("a message is already queued: Ctrl-C takes it back, then :more")
+    shell.send_message(CONTINUE_PROMPT)
+
+
 def retry(shell: ShellOps, args: str) -> None:
     """``:retry``: send a failed message again, or regenerate the last reply."""
     no_args("retry", args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from smelt_repl.commands.app_commands import cost, lua, quit_, set_option
 from smelt_repl.commands.base import Command, CommandError, ShellOps, run_guarded
-from smelt_repl.commands.conversation import fork, reset, retry, rewind
+from smelt_repl.commands.conversation import fork, more, reset, retry, rewind
 from smelt_repl.commands.models import model
 from smelt_repl.commands.saved_sessions import delete, load, sessions
 from smelt_repl.events import EVENTS
@@ -32,6 +32,7 @@ BUILTINS: tuple[Command, ...] = (
     Command("delete", ":delete ID", "delete a saved session", delete),
     Command("reset", ":reset", "start a new empty session", reset),
     Command("model", ":model [NAME]", "the model for the next replies (a picker without NAME)", model),
+    Command("more", ":more", "ask the model to go on where its reply stopped (after [truncated])", more),
     Command("retry", ":retry", "send the failed message again, or regenerate the last reply", retry),
     Command("cost", ":cost", "show cost and token use of this session", cost),
     Command("lua", ":lua CODE", "run Lua code", lua),

@@ -13,11 +13,12 @@ from .base import (
     TextDelta,
     Usage,
     UsageReport,
+    is_truncated,
 )
 from .cancel import CancelToken
 from .pool import ProviderPool
 from .pricing import cost_usd, lookup_model
-from .registry import ResolvedModel, make_provider, model_config, resolve_model
+from .registry import ResolvedModel, list_models, make_provider, model_config, resolve_model
 from .spec import BUILTIN_PROVIDERS, ModelConfig, ProviderSpec, parse_provider_spec
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "Usage",
     "UsageReport",
     "cost_usd",
+    "is_truncated",
+    "list_models",
     "lookup_model",
     "make_provider",
     "model_config",

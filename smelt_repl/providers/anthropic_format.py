@@ -8,13 +8,17 @@ from .base import ChatRequest
 
 DEFAULT_MAX_TOKENS = 4096  # the Messages API requires max_tokens on every request
 _SYSTEM_ROLES = ("system", "developer")
+_EPHEMERAL = {"type": "ephemeral"}
 
 
-def request_body(request: ChatRequest) -> dict:
+def request_body(request: ChatRequest, thinking_budget: int | None = None, caching: bool = False) -> dict:
     """The JSON body for a streamed `POST /v1/messages`.
 
     System-role messages join the top-level system prompt; tool results become user text;
     image_url parts become image blocks; messages left empty are dropped (the API refuses them).
+    `thinking_budget` asks for extended thinking (max_tokens is raised above it, as the API
+    requires); `caching` marks the system prompt and the last user message before the new
+    one as cacheable, so each turn reads the conversation so far from the prompt cache.
     """
     system = [request.system] if request.system else []
     messages = []
@@ -40,7 +44,33 @@ def request_body(request: ChatRequest) -> dict:
     }
     if system:
         body["system"] = "\n\n".join(system)
+    if thinking_budget is not None:
+        _ask_for_thinking(body, thinking_budget)
+    if caching:
+        _mark_cacheable(body)
     return body
+
+
+def _ask_for_thinking(body: dict, budget: int) -> None:
+    """Extended thinking within `budget` tokens; max_tokens must exceed the budget."""
+    body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    if body["max_tokens"] <= budget:
+        body["max_tokens"] += budget
+
+
+def _mark_cacheable(body: dict) -> None:
+    """Cache breakpoints on the system prompt and on the stable prefix of the conversation
+    (up to the last user message before the newest one)."""
+    if body.get("system"):
+        body["system"] = [{"type": "text", "text": body["system"], "cache_control": _EPHEMERAL}]
+    messages = body["messages"]
+    earlier = [i for i, m in enumerate(messages[:-1]) if m["role"] == "user"]
+    if earlier:
+        message = messages[earlier[-1]]
+        content = message["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+        blocks[-1] = {**blocks[-1], "cache_control": _EPHEMERAL}
+        messages[earlier[-1]] = {**message, "content": blocks}
 
 
 def convert_content(content: object) -> str | list[dict] | None:

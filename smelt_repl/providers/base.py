@@ -2,7 +2,8 @@
 
 Every provider (OpenAI-compatible, Anthropic, offline) turns a `ChatRequest` into an
 iterator of `TextDelta` / `ReasoningDelta` / `UsageReport` / `Done` events and raises
-`ProviderError` on failure. The chat engine only ever sees these types.
+`ProviderError` on failure. The chat engine only ever sees these types. A server that
+ignores `stream: true` and answers one JSON body gives the same events.
 
 Usage may be reported several times per call, each `UsageReport` cumulative for the call
 so far (the last one wins), so a cancelled or failed call still accounts for what the
@@ -18,6 +19,7 @@ from typing import Iterator, Protocol, Union
 from smelt_repl.session_core.usage import Usage
 
 from .cancel import CancelToken
+from .redact import redact
 
 
 @dataclass
@@ -28,6 +30,9 @@ class ChatRequest:
     system: str
     messages: list[dict]  # OpenAI chat format
     max_tokens: int | None = None
+    # "low" / "medium" / "high" asks for reasoning, "off" asks for none; None: the model's
+    # own `reasoning_effort` setting (ModelConfig).
+    reasoning_effort: str | None = None
 
 
 @dataclass
@@ -39,9 +44,15 @@ class TextDelta:
 
 @dataclass
 class ReasoningDelta:
-    """A piece of the model's visible reasoning ("thinking"), if the API streams it."""
+    """A piece of the model's visible reasoning ("thinking"), if the API streams it.
+
+    `signature` is set (with empty text) on the event that ends an Anthropic thinking
+    block: the server's signature of that block, which a later request must send back with
+    the block's text if it replays the block (tool use). Store it with the reasoning.
+    """
 
     text: str
+    signature: str | None = None
 
 
 @dataclass
@@ -51,9 +62,13 @@ class UsageReport:
     Sent zero or more times, anywhere before `Done`; a provider sends one as soon as the
     server states usage (Anthropic: at `message_start`, with the input tokens) and again
     when it changes, so a stream that is cancelled or cut still leaves the billed usage.
+
+    `reasoning_estimated` is True when `usage.reasoning` is our estimate (the reasoning
+    text's characters / 4) because the server gave no reasoning count (Anthropic).
     """
 
     usage: Usage
+    reasoning_estimated: bool = False
 
 
 @dataclass
@@ -64,6 +79,13 @@ class Done:
 
 
 StreamEvent = Union[TextDelta, ReasoningDelta, UsageReport, Done]
+
+TRUNCATED_STOP_REASONS = frozenset({"length", "max_tokens", "model_context_window_exceeded"})
+
+
+def is_truncated(stop_reason: str | None) -> bool:
+    """True when a `Done.stop_reason` says the reply was cut by the output token limit."""
+    return stop_reason in TRUNCATED_STOP_REASONS
 
 
 class ProviderError(Exception):
@@ -82,10 +104,15 @@ class ProviderError(Exception):
         retry_after: float | None = None,
     ) -> None:
         self.provider = provider
-        self.cause = " ".join(cause.split())  # always one line
+        self.cause = redact(" ".join(cause.split()))  # always one line, never a bearer token
         self.retryable = retryable
         self.retry_after = retry_after
         super().__init__(f"{provider}: {self.cause}")
+
+    def redacted(self, *secrets: str | None) -> ProviderError:
+        """This error with the `secrets` (API key values) struck out of its text."""
+        return ProviderError(self.provider, redact(self.cause, secrets), retryable=self.retryable,
+                             retry_after=self.retry_after)
 
 
 class Provider(Protocol):

@@ -6,14 +6,23 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from .base import ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport
+from .errors import stream_error
+from .http_provider import HttpProvider, effort_of
+from .spec import ModelConfig
 from .sse import parse_sse
-from .transport import Cancel, HttpProvider, error_message
+from .transport import Cancel
+from .usage_counts import sane_counts
+
+# Keys our own records add to a message (the engine may pass them on); no OpenAI server
+# takes them back, and DeepSeek refuses `reasoning_content` in a request.
+_OWN_MESSAGE_KEYS = ("reasoning_content", "reasoning_signature")
 
 
 class OpenAICompatibleProvider(HttpProvider):
     """Streams `POST {api_base}/chat/completions` with usage in the final chunk."""
 
     path = "/chat/completions"
+    models_path = "/models"
 
     def _headers(self) -> dict[str, str]:
         headers = dict(self.spec.headers)
@@ -21,8 +30,9 @@ class OpenAICompatibleProvider(HttpProvider):
             headers["authorization"] = f"Bearer {self._api_key}"
         return headers
 
-    def _body(self, request: ChatRequest) -> dict:
-        return request_body(request, self.spec.api_base or "")
+    def _body(self, request: ChatRequest, config: ModelConfig) -> dict:
+        body = request_body(request, self.spec.api_base or "", effort_of(self.name, request, config))
+        return {**body, **config.sampling()}
 
     def _events(self, lines: Iterator[str], cancel: Cancel) -> Iterator[StreamEvent]:
         usage: Usage | None = None
@@ -34,19 +44,20 @@ class OpenAICompatibleProvider(HttpProvider):
             if sse.data.strip() == "[DONE]":
                 yield Done(finish)
                 return
-            chunk = self._decode(sse.data, sse.complete)
+            chunk = self._json_object(sse.data, sse.complete)
+            if chunk.get("error"):
+                raise stream_error(self.name, chunk, "server error mid-reply: ")
             seen_data = True
             for event, reason in _chunk_events(chunk):
                 finish = reason or finish
                 if event is not None:
                     yield event
-            if isinstance(chunk.get("usage"), dict) and chunk["usage"]:
-                # Reported on arrival (cumulative), so a stream cut or failing after the
-                # usage chunk, or a cancel, still leaves it with the caller.
-                latest = usage_from(chunk["usage"])
-                if latest != usage:
-                    usage = latest
-                    yield UsageReport(usage)
+            # Usage is reported on arrival (cumulative), so a stream cut or failing after
+            # the usage chunk, or a cancel, still leaves it with the caller.
+            latest = self._usage_of(chunk)
+            if latest is not None and latest != usage:
+                usage = latest
+                yield UsageReport(usage)
         if cancel.is_set():
             return
         if finish is not None:
@@ -56,16 +67,28 @@ class OpenAICompatibleProvider(HttpProvider):
         raise ProviderError(self.name, "stream cut mid-reply" if seen_data else
                             "stream ended without any data (is api_base an OpenAI-compatible server?)")
 
-    def _decode(self, data: str, complete: bool) -> dict:
-        chunk = self._json_object(data, complete)
-        if chunk.get("error"):
-            raise ProviderError(self.name, f"server error mid-reply: {error_message(chunk) or 'unknown'}")
-        return chunk
+    def _whole_reply(self, data: dict) -> Iterator[StreamEvent]:
+        """A `chat.completion` object (a server that ignored `stream: true`) as events."""
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise ProviderError(self.name, "reply without choices (is api_base an OpenAI-compatible server?)")
+        choice = choices[0]
+        message = choice.get("message") or choice.get("delta") or {}
+        yield from _message_events(message if isinstance(message, dict) else {})
+        usage = self._usage_of(data)
+        if usage is not None:
+            yield UsageReport(usage)
+        yield Done(choice.get("finish_reason"))
+
+    def _usage_of(self, data: dict) -> Usage | None:
+        raw = data.get("usage")
+        return usage_from(raw, self.name) if isinstance(raw, dict) and raw else None
 
 
-def request_body(request: ChatRequest, api_base: str) -> dict:
-    """The JSON body for a streamed chat completion; messages pass through as given."""
-    messages = list(request.messages)
+def request_body(request: ChatRequest, api_base: str, reasoning_effort: str | None = None) -> dict:
+    """The JSON body for a streamed chat completion; messages pass through as given, less
+    the keys our own records add."""
+    messages = [_without_own_keys(m) for m in request.messages]
     if request.system:
         messages.insert(0, {"role": "system", "content": request.system})
     body: dict = {
@@ -79,19 +102,29 @@ def request_body(request: ChatRequest, api_base: str) -> dict:
         # (Ollama, vLLM, llama.cpp) know only max_tokens.
         official = urlsplit(api_base).hostname == "api.openai.com"
         body["max_completion_tokens" if official else "max_tokens"] = request.max_tokens
+    if reasoning_effort is not None:
+        body["reasoning_effort"] = reasoning_effort
     return body
 
 
-def usage_from(raw: dict) -> Usage:
-    """Map OpenAI usage (prompt tokens include cached ones) onto `Usage`."""
-    prompt = int(raw.get("prompt_tokens") or 0)
-    cached = int((raw.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
-    reasoning = int((raw.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0)
+def usage_from(raw: dict, provider: str = "openai") -> Usage:
+    """Map OpenAI usage (prompt tokens include cached ones) onto `Usage`; counts that are
+    not believable are dropped (see `usage_counts`)."""
+    prompt_details = raw.get("prompt_tokens_details")
+    output_details = raw.get("completion_tokens_details")
+    counts = sane_counts(provider, {
+        "prompt_tokens": raw.get("prompt_tokens"),
+        "completion_tokens": raw.get("completion_tokens"),
+        "cached_tokens": prompt_details.get("cached_tokens") if isinstance(prompt_details, dict) else None,
+        "reasoning_tokens": output_details.get("reasoning_tokens") if isinstance(output_details, dict) else None,
+    })
+    prompt = counts.get("prompt_tokens")
+    cached = min(counts.get("cached_tokens", 0), prompt if prompt is not None else 0)
     return Usage(
-        input=prompt - cached,
-        output=int(raw.get("completion_tokens") or 0),
+        input=(prompt or 0) - cached,
+        output=counts.get("completion_tokens", 0),
         cache_read=cached,
-        reasoning=reasoning,
+        reasoning=counts.get("reasoning_tokens", 0),
         context_tokens=prompt,
     )
 
@@ -99,15 +132,29 @@ def usage_from(raw: dict) -> Usage:
 def _chunk_events(chunk: dict) -> Iterator[tuple[StreamEvent | None, str | None]]:
     """(event, finish_reason) pairs of one chunk; only the first choice is read."""
     choices = chunk.get("choices") or []
-    if not choices:
+    if not choices or not isinstance(choices[0], dict):
         return
     choice = choices[0]
     delta = choice.get("delta") or {}
-    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-    if isinstance(reasoning, str) and reasoning:
-        yield ReasoningDelta(reasoning), None
-    content = delta.get("content")
-    if isinstance(content, str) and content:
-        yield TextDelta(content), None
+    for event in _message_events(delta if isinstance(delta, dict) else {}):
+        yield event, None
     if choice.get("finish_reason"):
         yield None, choice["finish_reason"]
+
+
+def _message_events(message: dict) -> list[StreamEvent]:
+    """Reasoning (`reasoning_content`: DeepSeek, vLLM; `reasoning`: OpenRouter, Ollama), then text."""
+    events: list[StreamEvent] = []
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        events.append(ReasoningDelta(reasoning))
+    content = message.get("content")
+    if isinstance(content, str) and content:
+        events.append(TextDelta(content))
+    return events
+
+
+def _without_own_keys(message: dict) -> dict:
+    if not any(key in message for key in _OWN_MESSAGE_KEYS):
+        return message
+    return {k: v for k, v in message.items() if k not in _OWN_MESSAGE_KEYS}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields, replace
 from functools import cache
 from pathlib import Path
 
 from .base import Usage
-from .spec import ModelConfig
+from .spec import ModelConfig, ProviderSpec
 
 _PRICES_FILE = Path(__file__).with_name("prices.json")
 # A prefix matches a dated or tagged variant only at one of these boundaries, so that
@@ -56,3 +57,16 @@ def cost_usd(usage: Usage, config: ModelConfig) -> float:
         + usage.output * (config.output_price or 0.0)
     )
     return per_million / 1e6
+
+
+def model_config(spec: ProviderSpec, model: str) -> ModelConfig:
+    """The spec's own settings for `model`, filled in from the price table."""
+    table = lookup_model(spec.name, model)
+    if table is None and spec.kind != "offline":
+        table = lookup_model(spec.kind, model)
+    merged = table or ModelConfig()
+    own = spec.models.get(model)
+    if own is not None:
+        overrides = {f.name: getattr(own, f.name) for f in fields(own) if getattr(own, f.name) is not None}
+        merged = replace(merged, **overrides)
+    return merged

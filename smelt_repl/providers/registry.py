@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from .base import Provider, ProviderError
-from .pricing import lookup_model
+from .pricing import lookup_model, model_config
 from .spec import BUILTIN_PROVIDERS, ModelConfig, ProviderSpec
 
 
@@ -65,25 +65,29 @@ def resolve_model(
     return ResolvedModel(spec, name, model_config(spec, name))
 
 
-def model_config(spec: ProviderSpec, model: str) -> ModelConfig:
-    """The spec's own settings for `model`, filled in from the price table."""
-    table = lookup_model(spec.name, model)
-    if table is None and spec.kind != "offline":
-        table = lookup_model(spec.kind, model)
-    merged = table or ModelConfig()
-    own = spec.models.get(model)
-    if own is not None:
-        overrides = {f.name: getattr(own, f.name) for f in fields(own) if getattr(own, f.name) is not None}
-        merged = replace(merged, **overrides)
-    return merged
-
-
 def make_provider(resolved: ResolvedModel, env: Mapping[str, str] | None = None) -> Provider:
     """Build a NEW provider (and HTTP client) for `resolved`; its key is read from `env`
     (default: os.environ). Prefer `ProviderPool.get`, which reuses one across calls.
     """
     spec = resolved.spec
     return build_provider(spec, api_key(spec, env))
+
+
+def list_models(resolved: ResolvedModel, env: Mapping[str, str] | None = None) -> list[str]:
+    """The model ids the server of `resolved` offers, in its order (for `:model`).
+
+    GET `{api_base}/models` (OpenAI-compatible) or `/v1/models` (Anthropic) with the same
+    auth headers as a chat call; one-line ProviderError when the server has no such list
+    (HTTP 404), refuses the key or cannot be reached. The offline provider offers itself.
+    """
+    spec = resolved.spec
+    if spec.kind == "offline":
+        return [resolved.model]
+    provider = build_provider(spec, api_key(spec, env))
+    try:
+        return provider.list_models()  # type: ignore[attr-defined]
+    finally:
+        provider.close()  # type: ignore[attr-defined]
 
 
 def api_key(spec: ProviderSpec, env: Mapping[str, str] | None = None) -> str | None:

@@ -15,9 +15,21 @@ KINDS = ("openai-compatible", "anthropic", "offline")
 _KIND_ALIASES = {"openai": "openai-compatible", "openai_compatible": "openai-compatible"}
 
 
+REASONING_EFFORTS = ("low", "medium", "high")
+SAMPLING_KEYS = ("temperature", "top_p", "top_k", "min_p", "repeat_penalty")
+# smelt's own names for the price settings (smelt-compat.md)
+_SMELT_MODEL_KEYS = {"input_cost": "input_price", "output_cost": "output_price",
+                     "cache_read_cost": "cache_read_price", "cache_write_cost": "cache_write_price"}
+# Anthropic thinking budgets (tokens) per effort, unless the model's `thinking_budgets` says.
+DEFAULT_THINKING_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
+MIN_THINKING_BUDGET = 1024  # the Messages API refuses less
+
+
 @dataclass
 class ModelConfig:
-    """What we know of one model: context window, prices (USD per million tokens), output cap."""
+    """What we know of one model: context window, prices (USD per million tokens), output cap,
+    and how much to reason: `reasoning_effort` ("low"/"medium"/"high", sent as OpenAI's
+    `reasoning_effort` or an Anthropic thinking budget from `thinking_budgets`)."""
 
     context_window: int | None = None
     input_price: float | None = None
@@ -25,6 +37,23 @@ class ModelConfig:
     cache_read_price: float | None = None
     cache_write_price: float | None = None
     max_tokens: int | None = None
+    reasoning_effort: str | None = None
+    thinking_budgets: dict[str, int] | None = None
+    # Sampling, sent to OpenAI-compatible servers when set (top_k, min_p, repeat_penalty:
+    # llama.cpp / vLLM / Ollama extensions); the Anthropic Messages API takes none of them.
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    repeat_penalty: float | None = None
+
+    def thinking_budget(self, effort: str) -> int:
+        """The Anthropic `budget_tokens` for `effort`."""
+        return (self.thinking_budgets or {}).get(effort) or DEFAULT_THINKING_BUDGETS[effort]
+
+    def sampling(self) -> dict[str, float | int]:
+        """The sampling settings that are set, for a request body."""
+        return {name: value for name in SAMPLING_KEYS if (value := getattr(self, name)) is not None}
 
 
 @dataclass
@@ -41,6 +70,8 @@ class ProviderSpec:
     max_retries: int = 3
     retry_backoff_s: float = 0.5  # first wait before a retry; doubles each time
     api_key_optional: bool = False  # set by --api-base: a local server may want no key
+    deadline_s: float = 600.0  # a whole call (retries included) ends after this, however it trickles
+    prompt_caching: bool = True  # Anthropic: mark the system prompt and stable history as cacheable
 
 
 BUILTIN_PROVIDERS: dict[str, ProviderSpec] = {
@@ -57,7 +88,7 @@ BUILTIN_PROVIDERS: dict[str, ProviderSpec] = {
 _MODEL_KEYS = {f.name for f in fields(ModelConfig)}
 _SPEC_KEYS = {
     "kind", "type", "api_base", "api_key_env", "headers", "models",
-    "timeout", "timeout_s", "max_retries", "retry_backoff",
+    "timeout", "timeout_s", "max_retries", "retry_backoff", "deadline", "prompt_caching",
 }
 
 
@@ -137,8 +168,9 @@ def _parse_headers(where: str, value: object) -> dict[str, str]:
 
 
 def _parse_models(where: str, value: object) -> dict[str, ModelConfig]:
+    """A table of name -> settings, or (smelt's shape) a list of names and `{name = ..., ...}` tables."""
     if isinstance(value, (list, tuple)):
-        value = {m: {} for m in value}
+        value = dict(_named_entry(where, entry) for entry in value)
     if not isinstance(value, dict):
         raise ValueError(f"{where}: models must be a table of model name -> settings")
     models = {}
@@ -149,21 +181,53 @@ def _parse_models(where: str, value: object) -> dict[str, ModelConfig]:
     return models
 
 
+def _named_entry(where: str, entry: object) -> tuple[object, object]:
+    if isinstance(entry, dict):
+        settings = {k: v for k, v in entry.items() if k != "name"}
+        return entry.get("name"), settings
+    if isinstance(entry, str):
+        return entry, {}
+    raise ValueError(f"{where}: a models list holds names or {{name = ..., ...}} tables, got {entry!r}")
+
+
 def _parse_model(where: str, settings: object) -> ModelConfig:
     if settings is None or settings is True:
         settings = {}
     if not isinstance(settings, dict):
         raise ValueError(f"{where}: settings must be a table")
+    settings = {_SMELT_MODEL_KEYS.get(k, k): v for k, v in settings.items()}
     unknown = sorted(str(k) for k in settings if k not in _MODEL_KEYS)
     if unknown:
         raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_MODEL_KEYS))})")
     config = ModelConfig()
     for key, value in settings.items():
-        if key in ("context_window", "max_tokens"):
+        if key in ("context_window", "max_tokens", "top_k"):
             setattr(config, key, _integer(where, key, value, minimum=1))
+        elif key == "reasoning_effort":
+            config.reasoning_effort = _effort(where, value)
+        elif key == "thinking_budgets":
+            config.thinking_budgets = _budgets(where, value)
         else:
             setattr(config, key, _number(where, key, value, minimum=0.0))
     return config
+
+
+def _effort(where: str, value: object) -> str:
+    if value not in REASONING_EFFORTS:
+        raise ValueError(f"{where}: reasoning_effort must be one of {', '.join(REASONING_EFFORTS)}, got {value!r}")
+    return str(value)
+
+
+def _budgets(where: str, value: object) -> dict[str, int]:
+    if not isinstance(value, dict) or any(k not in REASONING_EFFORTS for k in value):
+        raise ValueError(f"{where}: thinking_budgets must be a table {{low=, medium=, high=}}, got {value!r}")
+    return {k: _integer(where, f"thinking_budgets.{k}", v, minimum=MIN_THINKING_BUDGET) for k, v in value.items()}
+
+
+def _flag(where: str, key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} must be true or false, got {value!r}")
+    return value
 
 
 def _number(where: str, key: str, value: object, minimum: float, allow_zero: bool = True) -> float:
@@ -193,4 +257,6 @@ _FIELD_PARSERS: dict[str, tuple[str, Callable[[str, str, object], object]]] = {
     "timeout_s": ("timeout_s", lambda where, key, value: _number(where, key, value, minimum=0.0, allow_zero=False)),
     "max_retries": ("max_retries", lambda where, key, value: _integer(where, key, value)),
     "retry_backoff": ("retry_backoff_s", lambda where, key, value: _number(where, key, value, minimum=0.0)),
+    "deadline": ("deadline_s", lambda where, key, value: _number(where, key, value, minimum=0.0, allow_zero=False)),
+    "prompt_caching": ("prompt_caching", _flag),
 }
