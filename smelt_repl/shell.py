@@ -297,6 +297,10 @@ class Shell:
         with self._lua_interruptible():
             commands.run(self, line)
 
+    def send_to_terminal(self, control: str) -> None:
+        """Write a terminal control sequence (OSC 52, say) in order with the output."""
+        self.scrollback.write(control)
+
     def can_send(self) -> bool:
         """True when a message sent now would go (or be queued), not be refused."""
         return self.runner.can_send

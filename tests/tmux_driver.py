@@ -54,6 +54,14 @@ class TmuxSession:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True,
                               check=check, timeout=10)
 
+    def set_option(self, name: str, value: str) -> None:
+        """A global tmux option of this session's private server (``set-clipboard on``...)."""
+        self._tmux("set-option", "-g", name, value)
+
+    def paste_buffer(self) -> str:
+        """The newest tmux paste buffer ("" when there is none)."""
+        return self._tmux("show-buffer", check=False).stdout
+
     def type(self, text: str) -> None:
         """Type ``text`` literally."""
         self._tmux("send-keys", "-t", self.name, "-l", text)
