@@ -79,6 +79,10 @@ class Actions:
         buffer.delete(end)
         self.shell.enter_vim_insert()
 
+    def repeat_last_change(self, count: int) -> None:
+        """``.`` in normal mode: the last change again."""
+        self.shell.dot_repeat.repeat(count)
+
     def suspend(self) -> None:
         """Ctrl-Z: suspend the REPL to the shell (``fg`` brings it back)."""
         self.shell.application.suspend_to_background()

@@ -48,6 +48,7 @@ def shell_bindings(actions: Actions, input_focused: Filter, input_empty: Filter)
         lambda event: actions.redo())
     bind("c-z", filter=True)(actions.suspend)
     kb.add("c", "w", filter=vi_navigation_mode & input_focused)(lambda event: actions.change_word(event.arg))
+    kb.add(".", filter=vi_navigation_mode & input_focused)(lambda event: actions.repeat_last_change(event.arg))
     return kb
 
 

@@ -35,6 +35,7 @@ from prompt_toolkit.output import Output
 from smelt_repl import commands, display
 from smelt_repl.actions import Actions
 from smelt_repl.command_line import CommandLine, command_line_bindings
+from smelt_repl.dot_repeat import DotRepeat
 from smelt_repl.input_history import project_history
 from smelt_repl.input_rule import CommandInput, classify
 from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings
@@ -114,6 +115,7 @@ class Shell:
             ]),
             erase_when_done=True, input=input, output=output, before_render=self._sync_editing_mode)
         self.application.ttimeoutlen = ESCAPE_DELAY
+        self.dot_repeat = DotRepeat(self.application, self.buffer)
         self.terminal = self.application.output
         self.color = display.wants_color(self.terminal) if color is None else color
         self.scrollback = Scrollback(write or self._write_terminal)

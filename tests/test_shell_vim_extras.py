@@ -48,3 +48,25 @@ def test_ctrl_z_suspends_the_repl(sh, monkeypatch):
     sh.type("\x1a")
     sh.sync()
     assert suspended == [True]
+
+
+def test_dot_repeats_the_last_change(sh):
+    sh.type("one two three four five")
+    sh.escape()
+    sh.type("0dw")
+    sh.sync()
+    assert sh.buffer_text == "two three four five"
+    sh.type(".")
+    sh.sync()
+    assert sh.buffer_text == "three four five"
+    sh.type("cwTRES")
+    sh.escape()
+    sh.type("w.")
+    sh.sync()
+    assert sh.buffer_text == "TRES TRES five"
+    sh.type("02x")
+    sh.sync()
+    assert sh.buffer_text == "ES TRES five"
+    sh.type(".")
+    sh.sync()
+    assert sh.buffer_text == " TRES five"
