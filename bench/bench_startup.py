@@ -136,6 +136,9 @@ class _StreamingApp:
         turn.ended.set()
         return result
 
+    def take_back_failed_turn(self, turn) -> None:  # noqa: ANN001 - App's shape
+        return None
+
 
 def throughput() -> None:
     from bench_render import CHARS_PER_TOKEN, DELTA_CHARS, build_reply
