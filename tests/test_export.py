@@ -53,3 +53,17 @@ def test_export_in_the_repl_writes_a_new_file(loop_sh, tmp_path):
     loop_sh.command(":export notes.md")
     loop_sh.wait_output("notes-2.md")
     assert (tmp_path / "notes.md").read_text() == text
+
+
+def test_title_names_the_session_and_export_uses_it(loop_sh, tmp_path):
+    loop_sh.command(":title")
+    loop_sh.wait_output("no title yet")
+    loop_sh.submit("a question")
+    loop_sh.command(":title Bug   hunt")
+    loop_sh.wait_output("title: Bug hunt")
+    assert loop_sh.app.session.title == "Bug hunt"
+    assert loop_sh.app.store.list()[0]["title"] == "Bug hunt"
+    loop_sh.command(":export")
+    loop_sh.wait_output("exported to")
+    (path,) = tmp_path.glob("smelt-bug-hunt-*.md")
+    assert path.read_text().startswith("# Bug hunt\n")

@@ -55,6 +55,19 @@ def reset(shell: ShellOps, args: str) -> None:
     shell.print(f"new session {shell.app.session.id[:8]}")
 
 
+def title(shell: ShellOps, args: str) -> None:
+    """``:title TEXT`` names this session; ``:title`` shows its name."""
+    session = shell.app.session
+    if not args:
+        shell.print(f"title: {session.title}" if session.title else "no title yet (:title TEXT sets one)")
+        return
+    name = " ".join(args.split())
+    if not session.messages:
+        raise CommandError("send a message first: an empty session is not saved")
+    session.set_title(name)
+    shell.print(f"title: {name}")
+
+
 CONTINUE_PROMPT = "Continue exactly where your last reply stopped, without repeating anything."
 
 
