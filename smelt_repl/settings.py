@@ -44,6 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("leader", "\\", (str,), "the keys <leader> stands for in smelt.keymap.set"),
     Setting("lua_budget", DEFAULT_LUA_BUDGET, (int,), "Lua instructions per command, event or keymap (0: no limit)",
             _not_negative),
+    Setting("replay_turns", 20, (int,), "user turns a loaded session shows (0: all; :history shows more)",
+            _not_negative),
 )
 BY_NAME: Mapping[str, Setting] = MappingProxyType({s.name: s for s in SETTINGS})
 

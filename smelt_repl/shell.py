@@ -19,7 +19,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
@@ -29,7 +28,6 @@ from prompt_toolkit.history import History
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.key_binding.vi_state import InputMode
-from prompt_toolkit.keys import Keys
 from prompt_toolkit.output import Output
 
 from smelt_repl import commands, display
@@ -38,46 +36,28 @@ from smelt_repl.command_line import CommandLine, command_line_bindings
 from smelt_repl.dot_repeat import DotRepeat
 from smelt_repl.input_history import project_history
 from smelt_repl.input_rule import CommandInput, classify
-from smelt_repl.keybindings import bind_user_keys, picker_bindings, shell_bindings
+from smelt_repl.keybindings import picker_bindings, shell_bindings
 from smelt_repl.keynotation import parse_keys
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.pickers import Choice, Picker
+from smelt_repl.replay_window import hidden_note, tail_start
 from smelt_repl.scrollback import Scrollback, Writer
 from smelt_repl.settings import DEFAULT_SETTINGS
+from smelt_repl.shell_application import ESCAPE_DELAY, ShellApplication
 from smelt_repl.sigint import sigint_from_terminal
 from smelt_repl.status import StatusFacts, activity_text, mode_label, status_fragments, status_text
 from smelt_repl.stop_signals import STOP_SIGNALS
 from smelt_repl.turn_runner import ENDING, WAITING, TurnRunner
+from smelt_repl.user_keymaps import UserKeymaps
 
 if TYPE_CHECKING:
     from smelt_repl.app import App
     from smelt_repl.lua_host import LuaHost
 
-ESCAPE_DELAY = 0.05  # ttimeoutlen: how long a lone Escape byte waits for the rest of a sequence
 HINT_SECONDS = 4.0
 LUA_BUSY = "Lua is busy in a turn's event handler (Ctrl-C stops it)"
 
 __all__ = ["Shell"]
-
-
-class _ShellApplication(Application[None]):
-    """An Application whose key-sequence timeout is short for an Escape pending in vi insert
-    mode, so Escape leaves insert mode at once although Alt-Enter (Escape, Enter) makes it a
-    prefix, and Vim-like otherwise, so ``gg``, ``dd`` or an insert-mode ``jk`` keymap typed
-    at human speed still work."""
-
-    @property
-    def timeoutlen(self) -> float | None:  # type: ignore[override]
-        processor = getattr(self, "key_processor", None)
-        pending = processor.key_buffer if processor is not None else []
-        if (pending and pending[0].key == Keys.Escape and self.editing_mode == EditingMode.VI
-                and self.vi_state.input_mode == InputMode.INSERT):
-            return ESCAPE_DELAY
-        return self._timeoutlen
-
-    @timeoutlen.setter
-    def timeoutlen(self, value: float | None) -> None:
-        self._timeoutlen = value
 
 
 class Shell:
@@ -98,8 +78,7 @@ class Shell:
                                         on_close=self._leave_command_line, run=self.run_command_line)
         self.actions = Actions(self)
         self.user_keys = KeyBindings()
-        self._user_handlers: dict[tuple[str, tuple[str, ...]], Callable] = {}
-        self._user_keymaps: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {}
+        self.keymaps = UserKeymaps(self.user_keys, has_focus(self.buffer))
         self._hint: tuple[str, float] = ("", 0.0)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._context = contextvars.copy_context()
@@ -107,7 +86,7 @@ class Shell:
         input_focused = has_focus(self.buffer)
         self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), self._status,
                                    self.command_line, command_line_bindings(self.command_line))
-        self.application = _ShellApplication(
+        self.application = ShellApplication(
             layout=self.screen.layout, style=STYLE, editing_mode=EditingMode.VI, full_screen=False,
             key_bindings=merge_key_bindings([
                 shell_bindings(self.actions, input_focused, Condition(lambda: not self.buffer.text)),
@@ -122,6 +101,7 @@ class Shell:
         self.runner = TurnRunner(app, self.scrollback, self.width, self.color, self.application.invalidate,
                                  self._offer_again)
         self.stopped_by: int | None = None  # SIGTERM / SIGHUP, when one ended the REPL
+        self.shown_from = 0  # index of the first message of the session replayed on screen
         app.attach_ui(self)
 
     # -- running -------------------------------------------------------------------------
@@ -202,8 +182,24 @@ class Shell:
         self.on_ui(reset)
         label = f"session {self.app.session.id[:8]}"
         width = self.width()
-        self.scrollback.write(display.separator(width, self.color, label)
-                              + display.replay(messages, width, self.color))
+        start = tail_start(messages, self.app.settings.get("replay_turns") or 0)
+        self.shown_from = start
+        above = display.dim_line(hidden_note(start), self.color) if start else ""
+        self.scrollback.write(display.separator(width, self.color, label) + above
+                              + display.replay(messages[start:], width, self.color))
+
+    def show_history(self, turns: int) -> int:
+        """``:history``: the ``turns`` user turns above what is on screen; how many messages
+        are still above them."""
+        messages = self.app.session.messages
+        end = min(self.shown_from, len(messages))
+        start = tail_start(messages, turns, end)
+        width = self.width()
+        header = display.separator(width, self.color, f"earlier: messages {start + 1}-{end} of {len(messages)}")
+        self.scrollback.write(header + display.replay(messages[start:end], width, self.color)
+                              + display.separator(width, self.color, "end of earlier messages"))
+        self.shown_from = start
+        return start
 
     def _offer_again(self, text: str) -> None:
         """A failed turn's message was taken back: into the prompt, unless a draft is there."""
@@ -231,21 +227,14 @@ class Shell:
 
     def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
         """Bind vim-notation ``keys`` in mode "n"/"i" to ``action``; rebinding replaces."""
-        leader = self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"]
-        parsed = parse_keys(keys, leader)
         if not callable(action):
             raise ValueError("keymap action must be a function")
-        old = self._user_handlers.pop((mode, parsed), None)
-        if old is not None:
-            self.user_keys.remove(old)
-        self._user_handlers[(mode, parsed)] = bind_user_keys(
-            self.user_keys, mode, parsed, lambda: self._run_user_action(action, keys),
-            has_focus(self.buffer))
-        self._user_keymaps[(mode, parsed)] = (keys, desc or "")
+        leader = self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"]
+        self.keymaps.add(mode, parse_keys(keys, leader), keys, lambda: self._run_user_action(action, keys), desc)
 
     def user_keymaps(self) -> list[tuple[str, str, str]]:
         """Lua keymaps as ``(mode, keys, description)``, for ``:help``."""
-        return [(mode, keys, desc) for (mode, _), (keys, desc) in self._user_keymaps.items()]
+        return self.keymaps.listing()
 
     # -- what commands and actions use ----------------------------------------------------
 

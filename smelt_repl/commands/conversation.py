@@ -55,6 +55,19 @@ def reset(shell: ShellOps, args: str) -> None:
     shell.print(f"new session {shell.app.session.id[:8]}")
 
 
+def history(shell: ShellOps, args: str) -> None:
+    """``:history [N]``: N more user turns from above what a loaded session showed."""
+    if args and not args.isdigit():
+        raise CommandError(f'bad argument "{args}": usage :history [N]')
+    if shell.shown_from <= 0:
+        shell.print("the whole conversation is on screen")
+        return
+    turns = int(args) if args else int(shell.app.settings.get("replay_turns") or 20) or 20
+    still_above = shell.show_history(turns)
+    if still_above:
+        shell.print(f"{still_above:,} earlier messages remain (:history again)")
+
+
 def title(shell: ShellOps, args: str) -> None:
     """``:title TEXT`` names this session; ``:title`` shows its name."""
     session = shell.app.session
