@@ -95,12 +95,35 @@ def _resolve_start_session(args: argparse.Namespace) -> str | None:
 
 
 def _list_sessions() -> int:
-    from smelt_repl.listing import format_session_rows
+    """Print the session rows; a session that cannot be listed costs one warning line on
+    stderr, and a reader that stops early (``| head``) ends the listing quietly."""
+    import logging
 
-    rows = _store().list()
-    for line in format_session_rows(rows):
-        print(line)
+    from smelt_repl.listing import escape_controls, format_session_rows
+
+    logging.getLogger("smelt").addHandler(logging.NullHandler())  # details stay out: one line per bad entry
+
+    def warn(message: str) -> None:
+        print(f"smelt-repl: warning: {escape_controls(message)}", file=sys.stderr)
+
+    rows = _store().list(warn=warn)
+    text = "".join(line + "\n" for line in format_session_rows(rows))
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:  # a terminal that cannot show a character gets its escape
+        reconfigure(errors="backslashreplace")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
     return EXIT_OK
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit cannot fail on a closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _store():  # noqa: ANN202 - kept import-light

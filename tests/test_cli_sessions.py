@@ -3,18 +3,48 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 
 import pytest
 
+CLI = [sys.executable, "-m", "smelt_repl"]
 
-def run_cli(*args, env_dirs, cwd=None):
+
+def cli_env(env_dirs):
+    """The environment of a CLI run: ours, with the XDG directories pointed at ``env_dirs``."""
     env = dict(os.environ)
     for name, path in env_dirs.items():
         env[f"XDG_{name.upper()}_HOME"] = str(path)
-    return subprocess.run([sys.executable, "-m", "smelt_repl", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=60, stdin=subprocess.DEVNULL)
+    return env
+
+
+def run_cli(*args, env_dirs, cwd=None, prefix=(), timeout=60):
+    """Run ``smelt-repl ARGS`` (after ``prefix``, e.g. a privilege drop) to completion."""
+    return subprocess.run([*prefix, *CLI, *args], capture_output=True, text=True, env=cli_env(env_dirs),
+                          cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def resume_in_terminal(session_id, *, env_dirs, prefix=()):
+    """Run ``smelt-repl --resume ID`` with a pseudo-terminal as stdin and stdout (the REPL
+    needs one, or it stops before opening the session); stderr is captured. Only for
+    sessions the REPL must refuse: one it starts on fails the test."""
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.Popen([*prefix, *CLI, "--resume", session_id], stdin=terminal, stdout=terminal,
+                                stderr=subprocess.PIPE, text=True, env=cli_env(env_dirs))
+    finally:
+        os.close(terminal)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"the REPL started on session {session_id[:8]}, which it should refuse")
+    finally:
+        os.close(controller)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "", err)
 
 
 def test_list_prints_sessions_newest_first(store, xdg):

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from smelt_repl.session_core import SessionLocked, SessionNotFound, SessionRefused, SessionStore
+from smelt_repl.session_core.catalog import decode_catalog, encode_catalog
 from smelt_repl.session_core.usage import Usage
 
 
@@ -343,10 +344,10 @@ def test_catalog_with_malformed_rows_is_repaired(store):
     chat(a, ("alpha", "x"))
     store.list()
     catalog = store.root / ".catalog.json"
-    data = orjson.loads(catalog.read_bytes())
-    data["rows"][a.id] = "garbage"
-    data["rows"]["f" * 64] = {"id": "something else"}
-    catalog.write_bytes(orjson.dumps(data))
+    rows, stamps = decode_catalog(catalog.read_bytes())
+    rows[a.id] = "garbage"
+    rows["f" * 64] = {"id": "something else"}
+    catalog.write_bytes(encode_catalog(rows, stamps))  # well-formed file, rows that are not
     rows = SessionStore(store.root).list()
     assert [(r["id"], r["subtitle"]) for r in rows] == [(a.id, "alpha")]
     assert "stamp" not in rows[0]

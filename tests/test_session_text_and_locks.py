@@ -9,7 +9,7 @@ import pytest
 from smelt_repl.listing import format_session_row
 from smelt_repl.session_core import SessionLocked
 from smelt_repl.session_core.content import clip, first_line, message_text, subtitle_of
-from smelt_repl.session_core.fsio import file_size
+from smelt_repl.session_core.fsio import StoreDir
 from smelt_repl.session_core.lock import FileLock, SessionLock
 
 
@@ -42,11 +42,12 @@ def test_session_label_is_one_clipped_line() -> None:
     assert "(no message)" in format_session_row({"id": "abcd1234"})
 
 
-def test_file_size_is_none_when_missing(tmp_path) -> None:
+def test_size_is_none_when_missing_or_not_a_regular_file(tmp_path) -> None:
     (tmp_path / "f").write_bytes(b"12345")
-    assert file_size(tmp_path / "f") == 5
-    assert file_size(tmp_path / "missing") is None
-    assert file_size(tmp_path / "f" / "not-a-dir") is None
+    (tmp_path / "link").symlink_to(tmp_path / "f")
+    with StoreDir.open(tmp_path, "test") as directory:
+        assert directory.size("f") == 5
+        assert directory.size("missing") is None and directory.size("link") is None
 
 
 def test_file_lock_excludes_other_holders_until_the_block_ends(tmp_path) -> None:

@@ -7,10 +7,13 @@ typed errors, and id helpers.
 from smelt_repl.session_core.errors import (
     AmbiguousSessionId,
     InvalidSessionId,
+    SessionDamaged,
     SessionError,
     SessionLocked,
     SessionNotFound,
     SessionRefused,
+    StoreIOError,
+    UnsafeStoreFile,
 )
 from smelt_repl.session_core.history import Turn
 from smelt_repl.session_core.ids import new_session_id, validate_session_id
@@ -22,12 +25,15 @@ __all__ = [
     "InvalidSessionId",
     "RewindResult",
     "Session",
+    "SessionDamaged",
     "SessionError",
     "SessionLocked",
     "SessionNotFound",
     "SessionRefused",
     "SessionStore",
+    "StoreIOError",
     "Turn",
+    "UnsafeStoreFile",
     "new_session_id",
     "validate_session_id",
 ]

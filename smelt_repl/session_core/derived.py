@@ -7,12 +7,13 @@ when that no longer matches the transcript, or the file is missing or corrupt, i
 
 from __future__ import annotations
 
-from pathlib import Path
+from itertools import product
 
 import orjson
 
 from smelt_repl.session_core.content import subtitle_of
-from smelt_repl.session_core.fsio import file_size, read_bytes
+from smelt_repl.session_core.errors import UnsafeStoreFile
+from smelt_repl.session_core.fsio import StoreDir
 from smelt_repl.session_core.history import History
 from smelt_repl.session_core.jsonl import parse_lines
 
@@ -34,18 +35,36 @@ ROW_FIELDS = (
     "model",
     "message_count",
 )
+_TEXT_FIELDS = ("title", "subtitle", "cwd", "parent_id", "model")
+_INT_FIELDS = ("updated_at_ms", "created_at_ms", "size_bytes", "message_count")
+_TYPED_FIELDS = _TEXT_FIELDS + _INT_FIELDS
+# Every allowed combination of the types of _TYPED_FIELDS: one set lookup checks a row.
+_ALLOWED_TYPES = frozenset(product(*[(str, type(None))] * len(_TEXT_FIELDS), *[(int, type(None))] * len(_INT_FIELDS)))
 
 
-def replay_transcript(session_dir: Path) -> tuple[History, int] | None:
-    """Replay ``transcript.jsonl``; None when the session has none. Returns (history, size)."""
-    path = session_dir / TRANSCRIPT_FILE
-    data = read_bytes(path)
+def replay_transcript(directory: StoreDir, session_id: str) -> tuple[History, int] | None:
+    """Replay ``transcript.jsonl``; None when the session has none. Returns (history, size).
+
+    The id is the directory's name, whatever the transcript's header says (a copied
+    directory is a session of its own).
+    """
+    data = directory.read(TRANSCRIPT_FILE)
     if data is None:
         return None
-    history = History(session_id=session_dir.name)
-    for record in parse_lines(data, path):
+    history = History(session_id=session_id)
+    for record in parse_lines(data, f"{directory.path}/{TRANSCRIPT_FILE}"):
         history.apply(record)
+    history.session_id = session_id
     return history, len(data)
+
+
+def rebuild_meta(directory: StoreDir, session_id: str) -> tuple[History, dict] | None:
+    """Replay the transcript and derive meta.json from it; None when there is no transcript."""
+    replayed = replay_transcript(directory, session_id)
+    if replayed is None:
+        return None
+    history, size = replayed
+    return history, build_meta(history, transcript_size=size, ledger_size=ledger_size(directory))
 
 
 def build_meta(history: History, *, transcript_size: int, ledger_size: int) -> dict:
@@ -67,23 +86,33 @@ def build_meta(history: History, *, transcript_size: int, ledger_size: int) -> d
     }
 
 
-def read_fresh_meta(session_dir: Path, transcript_size: int) -> dict | None:
-    """meta.json if it is ours, parses, and was derived from a transcript of this size."""
-    data = read_bytes(session_dir / META_FILE)
-    if data is None:
-        return None
+def read_fresh_meta(directory: StoreDir, session_id: str, transcript_size: int) -> dict | None:
+    """meta.json if it is ours, parses, is well-formed and was derived from a transcript of
+    this size; None otherwise (it is then rebuilt). A meta.json that is not a regular file is
+    never read, and one that cannot be read counts as missing."""
     try:
-        meta = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        data = directory.read(META_FILE)
+        meta = orjson.loads(data) if data is not None else None
+    except (orjson.JSONDecodeError, UnsafeStoreFile, OSError):  # unusable: rebuilt from the transcript
         return None
     if (
-        isinstance(meta, dict)
+        valid_row(meta, session_id)
         and meta.get("format") == META_FORMAT
         and meta.get("transcript_size") == transcript_size
-        and meta.get("id") == session_dir.name
+        and type(meta.get("messages_ever")) is int
     ):
         return meta
     return None
+
+
+def valid_row(row: object, session_id: str) -> bool:
+    """True when ``row`` is a dict whose id is ``session_id`` and whose list fields have the
+    types a list row promises (text or null, integer or null)."""
+    return (
+        type(row) is dict
+        and row.get("id") == session_id
+        and tuple(map(type, map(row.get, _TYPED_FIELDS))) in _ALLOWED_TYPES
+    )
 
 
 def row_from_meta(meta: dict) -> dict:
@@ -91,6 +120,6 @@ def row_from_meta(meta: dict) -> dict:
     return {name: meta.get(name) for name in ROW_FIELDS}
 
 
-def ledger_size(session_dir: Path) -> int:
-    """Size of the ledger in bytes (0 when missing)."""
-    return file_size(session_dir / LEDGER_FILE) or 0
+def ledger_size(directory: StoreDir) -> int:
+    """Size of the ledger in bytes (0 when missing or not a regular file)."""
+    return directory.size(LEDGER_FILE) or 0

@@ -42,7 +42,7 @@ class History:
         """Replay one transcript record; unknown record types are ignored."""
         kind = record.get("type")
         ts = record.get("ts_ms")
-        if isinstance(ts, int) and ts > self.updated_at_ms:
+        if type(ts) is int and ts > self.updated_at_ms:
             self.updated_at_ms = ts
         if kind == "message":
             self.append(record)
@@ -111,7 +111,7 @@ class History:
     def _apply_header(self, record: dict) -> None:
         self.session_id = str(record.get("id") or self.session_id)
         created = record.get("created_at_ms")
-        if isinstance(created, int):
+        if type(created) is int:
             self.created_at_ms = created
             # A fork copies older messages: the session itself is never older than its creation.
             self.updated_at_ms = max(self.updated_at_ms, created)

@@ -19,33 +19,26 @@ def new_session_id() -> str:
 def validate_session_id(session_id: object) -> str:
     """Return ``session_id`` if it is a plain directory name, else raise InvalidSessionId.
 
-    Refused: non-strings, empty, longer than 128 characters, NUL or other control
-    characters, ``/`` or ``\\``, ``.``/``..`` and any leading dot (reserved for the
-    store's own files), and anything absolute.
+    Refused: non-strings, empty, longer than 128 characters, text that is not valid UTF-8
+    (a directory name with undecodable bytes), control or other unprintable characters,
+    ``/`` or ``\\``, ``.``/``..`` and any leading dot (reserved for the store's own files),
+    and anything absolute.
     """
     if not isinstance(session_id, str):
         raise InvalidSessionId(f"invalid session id: expected a string, got {type(session_id).__name__}")
-    shown = _shown(session_id)
     if not session_id:
         raise InvalidSessionId("invalid session id: it is empty")
     if len(session_id) > MAX_ID_LENGTH:
-        raise InvalidSessionId(f"invalid session id {shown}: longer than {MAX_ID_LENGTH} characters")
-    if any(ord(ch) < 32 or ch == "\x7f" for ch in session_id):
-        raise InvalidSessionId(f"invalid session id {shown}: contains a control character")
+        raise InvalidSessionId(f"invalid session id {_shown(session_id)}: longer than {MAX_ID_LENGTH} characters")
+    if not session_id.isprintable():
+        if _has_surrogates(session_id):
+            raise InvalidSessionId(f"invalid session id {_shown(session_id)}: not valid UTF-8")
+        raise InvalidSessionId(f"invalid session id {_shown(session_id)}: contains a control or unprintable character")
     if "/" in session_id or "\\" in session_id or os.sep in session_id:
-        raise InvalidSessionId(f"invalid session id {shown}: contains a path separator")
+        raise InvalidSessionId(f"invalid session id {_shown(session_id)}: contains a path separator")
     if session_id.startswith(".") or session_id.strip() != session_id:
-        raise InvalidSessionId(f"invalid session id {shown}: not a plain directory name")
+        raise InvalidSessionId(f"invalid session id {_shown(session_id)}: not a plain directory name")
     return session_id
-
-
-def is_valid_session_id(name: str) -> bool:
-    """True when ``name`` would pass validate_session_id."""
-    try:
-        validate_session_id(name)
-    except InvalidSessionId:
-        return False
-    return True
 
 
 def resolve_prefix(prefix: str, candidates: Iterable[str]) -> str:
@@ -67,6 +60,25 @@ def resolve_prefix(prefix: str, candidates: Iterable[str]) -> str:
     return matches[0]
 
 
+def shown_name(name: str) -> str:
+    """A directory name as messages show it: as is when printable, else escaped (its bytes
+    when it is not valid UTF-8), so no name can write control characters to a terminal."""
+    return name if name.isprintable() else _escaped(name)
+
+
+def session_label(session_id: str) -> str:
+    """How messages name a session: ``session 1a2b3c4d``."""
+    return f"session {shown_name(session_id[:8])}"
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _escaped(name: str) -> str:
+    return repr(os.fsencode(name)) if _has_surrogates(name) else repr(name)
+
+
 def _shown(session_id: str) -> str:
-    text = repr(session_id)
+    text = _escaped(session_id)
     return text if len(text) <= 40 else text[:37] + "...'"

@@ -1,4 +1,5 @@
-"""Reading JSON-lines logs that may hold a torn or corrupt line."""
+"""JSON for the store: writing records (any text made storable) and reading JSON-lines logs
+that may hold a torn or corrupt line."""
 
 from __future__ import annotations
 
@@ -11,9 +12,58 @@ import orjson
 log = logging.getLogger("smelt.session_core")
 
 
+def to_json(value: object) -> bytes:
+    """``value`` as JSON (orjson). Text holding lone surrogates, which orjson refuses, is
+    written with U+FFFD in their place (a surrogate pair becomes its character), so a message
+    is always saved."""
+    return _dump(value)[0]
+
+
 def dumps_line(record: dict) -> bytes:
-    """One record as a JSON line (orjson, newline-terminated)."""
-    return orjson.dumps(record) + b"\n"
+    """One record as a JSON line (newline-terminated), see ``to_json``."""
+    return _dump(record)[0] + b"\n"
+
+
+def stored_line(record: dict) -> tuple[bytes, dict]:
+    """``record`` as a JSON line, and the record as it was written (repaired, see ``to_json``)."""
+    data, written = _dump(record)
+    return data + b"\n", written  # type: ignore[return-value]
+
+
+def encode_text(text: str) -> bytes:
+    """UTF-8 bytes of ``text``, lone surrogates written as U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return clean_text(text).encode("utf-8")
+
+
+def _dump(value: object) -> tuple[bytes, object]:
+    try:
+        return orjson.dumps(value), value
+    except TypeError:
+        clean = storable(value)
+        return orjson.dumps(clean), clean
+
+
+def storable(value: object) -> object:
+    """``value`` with every str (keys too) that holds surrogates repaired, as ``to_json`` writes it."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k) if isinstance(k, str) else k: storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    return value
+
+
+def clean_text(text: str) -> str:
+    """``text`` with surrogate pairs joined and lone surrogates replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 def parse_lines(data: bytes, source: Path | str) -> Iterator[dict]:

@@ -7,8 +7,6 @@ part of an unknown type, is skipped without failing the session.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import orjson
 
 from smelt_repl.session_core.content import message_text, search_blob
@@ -30,14 +28,14 @@ class LegacyFormatError(ValueError):
     """session.json is not a JSON object."""
 
 
-def read_legacy(path: Path) -> dict:
-    """Parse a session.json; raise LegacyFormatError (one line) when it is not usable."""
+def parse_legacy(raw: bytes) -> dict:
+    """Parse the bytes of a session.json; raise LegacyFormatError (one line) when unusable."""
     try:
-        data = orjson.loads(path.read_bytes())
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise LegacyFormatError(f"{path}: not valid JSON ({exc})") from None
+        raise LegacyFormatError(f"{LEGACY_FILE} is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise LegacyFormatError(f"{path}: expected a JSON object")
+        raise LegacyFormatError(f"{LEGACY_FILE} is not a JSON object")
     return data
 
 
@@ -112,8 +110,8 @@ def legacy_first_user_message(data: dict) -> str | None:
 def _timestamps(data: dict, mtime_ms: int = 0) -> tuple[int, int]:
     created = data.get("created_at_ms")
     updated = data.get("updated_at_ms")
-    created = created if isinstance(created, int) and created > 0 else 0
-    updated = updated if isinstance(updated, int) and updated > 0 else 0
+    created = created if type(created) is int and created > 0 else 0
+    updated = updated if type(updated) is int and updated > 0 else 0
     created = created or updated or mtime_ms
     updated = updated or created or mtime_ms
     return created, updated

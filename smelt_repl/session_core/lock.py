@@ -3,6 +3,7 @@
 The kernel drops the lock when the process exits or dies, so a lock left by a dead process
 is never an obstacle. ``FileLock`` is the one wrapper around ``flock``; ``SessionLock`` is
 the per-session lock, which never waits and writes the holder's pid for error messages.
+A lock file is never opened through a symlink, and must be a regular file.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import fcntl
 import os
 from pathlib import Path
 
-from smelt_repl.session_core.errors import SessionLocked
-from smelt_repl.session_core.fsio import FILE_MODE
+from smelt_repl.session_core.errors import SessionLocked, UnsafeStoreFile
+from smelt_repl.session_core.fsio import StoreDir, open_regular
 
 LOCK_FILE = "lock"
 
@@ -20,8 +21,12 @@ LOCK_FILE = "lock"
 class FileLock:
     """An exclusive ``flock`` on one file; a with-block holds it, waiting for other holders."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, directory: StoreDir | None = None, label: str = "") -> None:
+        """``path`` is the lock file; with ``directory`` it is opened relative to that directory
+        (by its last component), so no symlink on the way is followed."""
         self.path = path
+        self.directory = directory
+        self.label = label or (directory.label if directory is not None else "")
         self._fd: int | None = None
 
     def acquire(self, *, wait: bool = True, create: bool = True) -> bool:
@@ -29,13 +34,13 @@ class FileLock:
 
         With ``create=False`` a missing lock file means nobody holds it: returns False
         without creating anything. With ``wait=False`` a lock held elsewhere raises
-        BlockingIOError instead of waiting.
+        BlockingIOError instead of waiting. A lock file that is not a regular file raises
+        UnsafeStoreFile.
         """
         if self._fd is not None:
             return True
-        flags = os.O_RDWR | (os.O_CREAT if create else 0)
         try:
-            fd = os.open(self.path, flags, FILE_MODE)
+            fd = self._open(os.O_RDWR | (os.O_CREAT if create else 0))
         except FileNotFoundError:
             if create:
                 raise
@@ -54,6 +59,11 @@ class FileLock:
             os.close(self._fd)
             self._fd = None
 
+    def _open(self, flags: int) -> int:
+        if self.directory is None:
+            return open_regular(self.path, flags, label=self.label)
+        return open_regular(self.path.name, flags, dir_fd=self.directory.fd, label=self.label)
+
     def __enter__(self) -> FileLock:
         self.acquire()
         return self
@@ -65,8 +75,9 @@ class FileLock:
 class SessionLock(FileLock):
     """The lock on one session directory: it does not wait, and it records the holder's pid."""
 
-    def __init__(self, session_dir: Path) -> None:
-        super().__init__(session_dir / LOCK_FILE)
+    def __init__(self, session_dir: Path, directory: StoreDir | None = None) -> None:
+        super().__init__(session_dir / LOCK_FILE, directory=directory,
+                         label=f"session {session_dir.name[:8]}")
 
     def acquire(self, *, wait: bool = False, create: bool = True) -> bool:
         """Take the lock, raising SessionLocked (naming the holder) if another one has it.
@@ -80,7 +91,7 @@ class SessionLock(FileLock):
             if not super().acquire(wait=wait, create=create):
                 return False
         except BlockingIOError:
-            holder = _read_pid(self.path)
+            holder = self._holder()
             who = f"process {holder}" if holder else "another process"
             raise SessionLocked(f"session {self.path.parent.name[:8]} is open in {who}") from None
         assert self._fd is not None
@@ -88,11 +99,14 @@ class SessionLock(FileLock):
         os.pwrite(self._fd, str(os.getpid()).encode(), 0)
         return True
 
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read(32).decode().strip()
-        return int(text) if text else None
-    except (OSError, ValueError):
-        return None
+    def _holder(self) -> int | None:
+        """The pid the holder wrote into the lock file, if it can be read."""
+        try:
+            fd = self._open(os.O_RDONLY)
+            try:
+                text = os.read(fd, 32).decode().strip()
+            finally:
+                os.close(fd)
+            return int(text) if text else None
+        except (OSError, ValueError, UnsafeStoreFile):
+            return None

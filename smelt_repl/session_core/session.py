@@ -7,12 +7,9 @@ the derived files (content.txt, meta.json) and the root catalog's change marker.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import orjson
 
 from smelt_repl.session_core.content import message_text, search_blob, searchable_text
 from smelt_repl.session_core.derived import (
@@ -24,9 +21,10 @@ from smelt_repl.session_core.derived import (
     build_meta,
 )
 from smelt_repl.session_core.errors import SessionRefused
-from smelt_repl.session_core.fsio import AppendLog, atomic_write, fsync_dir, make_private_dir
+from smelt_repl.session_core.fsio import AppendLog, StoreDir, make_private_dir
 from smelt_repl.session_core.history import History, Turn
-from smelt_repl.session_core.jsonl import dumps_line
+from smelt_repl.session_core.ids import session_label
+from smelt_repl.session_core.jsonl import dumps_line, encode_text, stored_line, to_json
 from smelt_repl.session_core.ledger import TokenTotals, now_ms, usage_record
 from smelt_repl.session_core.lock import SessionLock
 from smelt_repl.session_core.usage import Usage
@@ -45,18 +43,27 @@ class RewindResult:
 
 
 class Session:
-    """One session, opened by this process (which holds its lock once it is persisted)."""
+    """One session, opened by this process (which holds its lock once it is persisted).
+
+    Its files are reached through its directory's descriptor (``directory``, opened without
+    following a symlink), never by path, so nothing it writes can land outside the store.
+    """
+
+    # The logs exist once the session has its directory (see _bind).
+    _transcript: AppendLog
+    _ledger: AppendLog
+    _content: AppendLog
 
     def __init__(self, session_dir: Path, history: History, totals: TokenTotals, catalog: Catalog,
-                 *, lock: SessionLock | None = None) -> None:
+                 *, directory: StoreDir | None = None, lock: SessionLock | None = None) -> None:
         self.dir = session_dir
         self.history = history
         self.totals = totals
         self._catalog = catalog
-        self._lock = lock or SessionLock(session_dir)
-        self._transcript = AppendLog(session_dir / TRANSCRIPT_FILE)
-        self._ledger = AppendLog(session_dir / LEDGER_FILE)
-        self._content = AppendLog(session_dir / CONTENT_FILE, seal_torn=False)
+        self._lock = lock or SessionLock(session_dir, directory)
+        self._directory: StoreDir | None = None
+        if directory is not None:
+            self._bind(directory)
         self._ledger_size = 0  # the transcript's size is read from disk when meta.json is written
         self._content_empty = True
         self._persisted = False
@@ -129,11 +136,11 @@ class Session:
         ``reasoning_content``, ...) are stored with the message.
         """
         record = {"type": "message", "role": role, "content": content, "ts_ms": now_ms(), **extra}
-        self._write_transcript(record, fsync=durable)
+        record = self._write_transcript(record, fsync=durable)
         self.history.append(record)
         text = searchable_text(record)
         if text:
-            self._content.append((text if self._content_empty else "\n" + text).encode(), fsync=False)
+            self._content.append(encode_text(text if self._content_empty else "\n" + text), fsync=False)
             self._content_empty = False
         self._after_change()
         return record
@@ -161,8 +168,8 @@ class Session:
 
     def set_title(self, title: str | None) -> None:
         """Set (or clear with None/"") the session's title."""
-        self._write_transcript({"type": "title", "title": title or None, "ts_ms": now_ms()}, fsync=True)
-        self.history.title = title or None
+        record = self._write_transcript({"type": "title", "title": title or None, "ts_ms": now_ms()}, fsync=True)
+        self.history.title = record["title"]
         self._after_change()
 
     def rewind_target(self, block_idx: int | None) -> int:
@@ -213,9 +220,12 @@ class Session:
     def close(self) -> None:
         """Close the logs and release the lock."""
         self._closed = True
-        for log in (self._transcript, self._ledger, self._content):
-            log.close()
+        if self._directory is not None:
+            for log in (self._transcript, self._ledger, self._content):
+                log.close()
         self._lock.release()
+        if self._directory is not None:
+            self._directory.close()
 
     # -- used by the store ---------------------------------------------------------------
 
@@ -234,10 +244,10 @@ class Session:
         """
         self._persist_dir(with_header=False)
         self._catalog.note_change(self.id)
-        lines = [dumps_line(self._header())] + [dumps_line(m) for m in messages]
-        atomic_write(self.dir / TRANSCRIPT_FILE, b"".join(lines))
-        fsync_dir(self.dir)
-        for message in messages:
+        stored = [stored_line(m) for m in messages]
+        self._dir().atomic_write(TRANSCRIPT_FILE, dumps_line(self._header()) + b"".join(line for line, _ in stored))
+        self._dir().sync()
+        for _line, message in stored:
             self.history.append(message)
         for record in ledger_records:
             self._write_ledger(record, fsync=False)
@@ -257,25 +267,39 @@ class Session:
             header["title"] = h.title
         return header
 
+    def _bind(self, directory: StoreDir) -> None:
+        """Use ``directory`` (this session's, opened) for every file of the session."""
+        self._directory = directory
+        self._lock.directory = directory
+        self._transcript = AppendLog(directory, TRANSCRIPT_FILE)
+        self._ledger = AppendLog(directory, LEDGER_FILE)
+        self._content = AppendLog(directory, CONTENT_FILE, seal_torn=False)
+
+    def _dir(self) -> StoreDir:
+        assert self._directory is not None, "the session has no directory yet"
+        return self._directory
+
     def _persist_dir(self, *, with_header: bool = True) -> None:
         if self._closed:
             raise SessionRefused(f"session {self.id[:8]} is closed")
         if self._persisted:
             return
-        make_private_dir(self.dir.parent)
-        make_private_dir(self.dir)
-        make_private_dir(self.dir / ATTACHMENTS_DIR)
-        fsync_dir(self.dir.parent)
+        if self._directory is None:
+            self._bind(_create_session_dir(self.dir))
+        self._dir().make_dir(ATTACHMENTS_DIR)
         self._lock.acquire()
         self._persisted = True
         if with_header:
             self._write_transcript_bytes(dumps_line(self._header()), fsync=False)
-            fsync_dir(self.dir)
+            self._dir().sync()
 
-    def _write_transcript(self, record: dict, *, fsync: bool) -> None:
+    def _write_transcript(self, record: dict, *, fsync: bool) -> dict:
+        """Append ``record``; returns it as written (text repaired, see ``jsonl.to_json``)."""
         self._persist_dir()
         self.history.updated_at_ms = max(self.history.updated_at_ms, record["ts_ms"])
-        self._write_transcript_bytes(dumps_line(record), fsync=fsync)
+        data, record = stored_line(record)
+        self._write_transcript_bytes(data, fsync=fsync)
+        return record
 
     def _write_transcript_bytes(self, data: bytes, *, fsync: bool) -> None:
         self._catalog.note_change(self.id)
@@ -290,7 +314,7 @@ class Session:
     def _rewrite_content(self) -> None:
         self._content.close()
         blob = search_blob(self.history.messages)
-        atomic_write(self.dir / CONTENT_FILE, blob.encode(), fsync=False)
+        self._dir().atomic_write(CONTENT_FILE, encode_text(blob), fsync=False)
         self._content_empty = not blob
 
     def _after_change(self) -> None:
@@ -299,6 +323,16 @@ class Session:
 
     def _write_meta(self) -> None:
         # The transcript size is read from disk so a torn-line repair newline is counted.
-        transcript_size = os.stat(self.dir / TRANSCRIPT_FILE).st_size
-        meta = build_meta(self.history, transcript_size=transcript_size, ledger_size=self._ledger_size)
-        atomic_write(self.dir / META_FILE, orjson.dumps(meta))
+        st = self._dir().lstat(TRANSCRIPT_FILE)
+        meta = build_meta(self.history, transcript_size=st.st_size if st else 0, ledger_size=self._ledger_size)
+        self._dir().atomic_write(META_FILE, to_json(meta))
+
+
+def _create_session_dir(session_dir: Path) -> StoreDir:
+    """Create a new session's directory (0700, the parent fsynced) and open it."""
+    make_private_dir(session_dir.parent)
+    with StoreDir.open_root(session_dir.parent) as root:
+        root.make_dir(session_dir.name)
+        directory = root.subdir(session_dir.name, session_label(session_dir.name))
+        root.sync()
+    return directory

@@ -1,31 +1,41 @@
 """The sessions root: creating, opening, listing, deleting and searching sessions.
 
-Every function that takes an id validates it before touching the disk.
+Every function that takes an id validates it before touching the disk. Every error a caller
+can meet is a SessionError with a one-line message: a file that is a symlink or not a
+regular file is refused (UnsafeStoreFile), and a failed read or write of the disk becomes
+StoreIOError.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import orjson
-
 from smelt_repl.session_core.catalog import Catalog
-from smelt_repl.session_core.content import search_blob
+from smelt_repl.session_core.debris import remove_tree, trash_name
 from smelt_repl.session_core.derived import (
     CONTENT_FILE,
+    LEDGER_FILE,
+    META_FILE,
     TRANSCRIPT_FILE,
-    build_meta,
     ledger_size,
-    read_fresh_meta,
     replay_transcript,
 )
-from smelt_repl.session_core.errors import SessionLocked, SessionNotFound, SessionRefused
-from smelt_repl.session_core.fsio import atomic_write, file_size, read_bytes
+from smelt_repl.session_core.errors import (
+    SessionDamaged,
+    SessionNotFound,
+    SessionRefused,
+    StoreIOError,
+    UnsafeStoreFile,
+    describe,
+)
+from smelt_repl.session_core.fsio import StoreDir, lstat_at
 from smelt_repl.session_core.history import History
-from smelt_repl.session_core.ids import new_session_id, resolve_prefix, validate_session_id
-from smelt_repl.session_core.jsonl import parse_lines
+from smelt_repl.session_core.ids import new_session_id, resolve_prefix, session_label, validate_session_id
+from smelt_repl.session_core.jsonl import clean_text, parse_lines
 from smelt_repl.session_core.ledger import TokenTotals, now_ms, sum_usage, usage_record
 from smelt_repl.session_core.legacy import (
     LEGACY_FILE,
@@ -33,13 +43,15 @@ from smelt_repl.session_core.legacy import (
     legacy_cost,
     legacy_header,
     legacy_messages,
-    legacy_search_text,
-    read_legacy,
+    parse_legacy,
 )
-from smelt_repl.session_core.lock import SessionLock
+from smelt_repl.session_core.lock import LOCK_FILE, SessionLock
+from smelt_repl.session_core.search_text import session_text
 from smelt_repl.session_core.session import Session
 
 TEXT_WORKERS = 8
+# Every file of a session directory the store reads or writes; each must be a regular file.
+SESSION_FILES = (LOCK_FILE, TRANSCRIPT_FILE, LEDGER_FILE, META_FILE, CONTENT_FILE, LEGACY_FILE)
 
 
 class SessionStore:
@@ -55,8 +67,9 @@ class SessionStore:
                     title: str | None = None) -> Session:
         """A new, empty session; it is written to disk with its first message."""
         session_id = new_session_id()
-        history = History(session_id=session_id, created_at_ms=now_ms(), cwd=cwd,
-                          parent_id=parent_id, title=title, model=model)
+        history = History(session_id=session_id, created_at_ms=now_ms(), cwd=clean_text(cwd),
+                          parent_id=parent_id, title=title and clean_text(title),
+                          model=model and clean_text(model))
         history.updated_at_ms = history.created_at_ms
         return Session(self.root / session_id, history, TokenTotals(), self.catalog)
 
@@ -65,28 +78,19 @@ class SessionStore:
 
         A legacy session (session.json only) is converted to the current format first;
         session.json itself is left untouched. Raises SessionLocked when another process
-        has it open, SessionNotFound when it does not exist.
+        has it open, SessionNotFound when it does not exist, SessionDamaged when one of its
+        files is a symlink or not a regular file, StoreIOError when the disk refuses.
         """
-        session_dir = self._dir(session_id)
-        if not self._is_session_dir(session_dir):
-            raise SessionNotFound(f"no session {session_id[:12]!r}")
-        lock = SessionLock(session_dir)
-        lock.acquire()  # before reading: a writer that finishes meanwhile is then fully seen
-        try:
-            if not (session_dir / TRANSCRIPT_FILE).exists():
-                return self._convert_legacy(session_dir, lock)
-            replayed = replay_transcript(session_dir)
-            if replayed is None:
+        validate_session_id(session_id)
+        with _disk_errors(f"cannot open {session_label(session_id)}"):
+            if not self._is_session_dir(session_id):
                 raise SessionNotFound(f"no session {session_id[:12]!r}")
-            history, _size = replayed
-            history.session_id = session_id
-            totals = sum_usage(_ledger_records(session_dir))
-            session = Session(session_dir, history, totals, self.catalog, lock=lock)
-            session.attach_existing(ledger_size(session_dir))
-            return session
-        except BaseException:
-            lock.release()
-            raise
+            directory = StoreDir.open(self.root / session_id, session_label(session_id))
+            try:
+                return self._open_in(directory, session_id)
+            except BaseException:
+                directory.close()
+                raise
 
     def fork(self, source: Session) -> Session:
         """A new session holding ``source``'s live messages and title, with parent_id set.
@@ -98,38 +102,48 @@ class SessionStore:
         child = self.new_session(source.cwd, model=source.history.model, parent_id=source.id,
                                  title=source.title)
         event = {"type": "fork", "parent_id": source.id, "ts_ms": now_ms()}
-        child.write_initial([dict(m) for m in source.messages], [event])
+        with _disk_errors(f"cannot fork {session_label(source.id)}"):
+            child.write_initial([dict(m) for m in source.messages], [event])
         return child
 
     def reset(self, current: Session) -> Session:
         """Log ``agent_stop`` (reason ``user_cancel_and_clear``) on ``current``, close it, and
         return a new empty session in the same cwd. The old session stays on disk if it was
         persisted (an empty one never was)."""
-        current.record_event("agent_stop", reason="user_cancel_and_clear")
+        with _disk_errors(f"cannot write {session_label(current.id)}"):
+            current.record_event("agent_stop", reason="user_cancel_and_clear")
         current.close()
         return self.new_session(current.cwd, model=current.history.model)
 
     # -- finding -------------------------------------------------------------------------
 
     def resolve(self, id_or_prefix: str) -> str:
-        """The full id of a persisted session given its id or a unique prefix (≥ 4 chars)."""
-        validate_session_id(id_or_prefix)
-        if self._is_session_dir(self.root / id_or_prefix):
-            return id_or_prefix
-        try:
-            names = [n for n in os.listdir(self.root) if not n.startswith(".")]
-        except FileNotFoundError:
-            names = []
-        return resolve_prefix(id_or_prefix, [n for n in names if self._is_session_dir(self.root / n)])
+        """The full id of a persisted session given its id or a unique prefix (≥ 4 chars).
 
-    def list(self, *, exclude: str | None = None) -> list[dict]:
-        """Persisted sessions, newest ``updated_at_ms`` first, without ``exclude``."""
-        rows = [row for row in self.catalog.rows() if row["id"] != exclude]
+        A session directory that is a symlink is refused (UnsafeStoreFile).
+        """
+        validate_session_id(id_or_prefix)
+        with _disk_errors("cannot read the sessions directory"):
+            if self._is_session_dir(id_or_prefix):
+                return id_or_prefix
+            found = resolve_prefix(id_or_prefix, self._candidates())
+            self._is_session_dir(found)  # a symlink is refused
+            return found
+
+    def list(self, *, exclude: str | None = None, warn: Callable[[str], object] | None = None) -> list[dict]:
+        """Persisted sessions, newest ``updated_at_ms`` first, without ``exclude``.
+
+        A session that cannot be listed is left out, with one line about it for ``warn``
+        (default: the app log).
+        """
+        with _disk_errors("cannot list sessions"):
+            rows = [row for row in self.catalog.rows(warn) if row["id"] != exclude]
         rows.sort(key=_updated_at, reverse=True)
         return rows
 
     def most_recent_in(self, cwd: str) -> str | None:
         """The id of the most recently updated session started in ``cwd``."""
+        cwd = clean_text(cwd)  # as it was stored
         for row in self.list():
             if row.get("cwd") == cwd:
                 return row["id"]
@@ -140,37 +154,31 @@ class SessionStore:
     def delete(self, session_id: str, *, current_id: str | None = None) -> None:
         """Remove a session's directory.
 
-        Refuses the current session (SessionRefused) and one another live process has open
-        (SessionLocked); an unknown id raises SessionNotFound.
+        Refuses the current session (SessionRefused), one another live process has open
+        (SessionLocked) and a directory that is a symlink (UnsafeStoreFile); an unknown id
+        raises SessionNotFound.
         """
-        session_dir = self._dir(session_id)
+        validate_session_id(session_id)
         if session_id == current_id:
             raise SessionRefused("refusing to delete the current session")
-        if not self._is_session_dir(session_dir):
-            raise SessionNotFound(f"no session {session_id[:12]!r}")
-        lock = SessionLock(session_dir)
-        lock.acquire(create=False)
-        try:
-            trash = self.root / f".trash-{session_id}-{os.urandom(4).hex()}"
-            os.rename(session_dir, trash)
-        finally:
-            lock.release()
-        import shutil
-
-        shutil.rmtree(trash, ignore_errors=True)
+        with _disk_errors(f"cannot delete {session_label(session_id)}"):
+            if not self._is_session_dir(session_id):
+                raise SessionNotFound(f"no session {session_id[:12]!r}")
+            self._delete(session_id)
         self.catalog.note_change(session_id)
 
     # -- search text ---------------------------------------------------------------------
 
     def text(self, session_id: str) -> str | None:
         """The session's searchable text (content.txt), rebuilt and cached when missing or stale."""
-        session_dir = self._dir(session_id)
-        transcript_size = file_size(session_dir / TRANSCRIPT_FILE)
-        if transcript_size is not None:
-            return self._transcript_text(session_dir, transcript_size)
-        if (session_dir / LEGACY_FILE).exists():
-            return self._legacy_text(session_dir)
-        return None
+        validate_session_id(session_id)
+        with _disk_errors(f"cannot read {session_label(session_id)}"):
+            try:
+                directory = StoreDir.open(self.root / session_id, session_label(session_id))
+            except FileNotFoundError:
+                return None
+            with directory:
+                return session_text(directory, session_id)
 
     def texts(self, session_ids: Iterable[str]) -> dict[str, str]:
         """``text()`` of many ids, read on a thread pool; missing (or invalid) ids are omitted."""
@@ -189,12 +197,82 @@ class SessionStore:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _dir(self, session_id: str) -> Path:
-        return self.root / validate_session_id(session_id)
+    def _is_session_dir(self, name: str) -> bool:
+        """True when ``name`` is a session directory (with a transcript or session.json);
+        raises UnsafeStoreFile when it is a symlink."""
+        with _disk_errors(f"cannot read {session_label(name)}"):
+            st = lstat_at(self.root / name)
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                raise UnsafeStoreFile(f"{session_label(name)} is a symbolic link, not a directory")
+            return st is not None and stat.S_ISDIR(st.st_mode) and self._has_canonical_file(name)
 
-    @staticmethod
-    def _is_session_dir(path: Path) -> bool:
-        return (path / TRANSCRIPT_FILE).is_file() or (path / LEGACY_FILE).is_file()
+    def _has_canonical_file(self, name: str) -> bool:
+        path = self.root / name
+        return lstat_at(path / TRANSCRIPT_FILE) is not None or lstat_at(path / LEGACY_FILE) is not None
+
+    def _candidates(self) -> list[str]:
+        """Names at the root a prefix may match: session directories, and symlinks (which
+        resolving then refuses)."""
+        try:
+            with os.scandir(self.root) as entries:
+                return [e.name for e in entries if not e.name.startswith(".") and (
+                    e.is_symlink() or e.is_dir(follow_symlinks=False) and self._has_canonical_file(e.name))]
+        except FileNotFoundError:
+            return []
+
+    def _open_in(self, directory: StoreDir, session_id: str) -> Session:
+        lock = SessionLock(self.root / session_id, directory)
+        lock.acquire()  # before reading: a writer that finishes meanwhile is then fully seen
+        try:
+            directory.check_regular(*SESSION_FILES)
+            if directory.lstat(TRANSCRIPT_FILE) is None:
+                return self._convert_legacy(directory, session_id, lock)
+            replayed = replay_transcript(directory, session_id)
+            if replayed is None:
+                raise SessionNotFound(f"no session {session_id[:12]!r}")
+            history, _size = replayed
+            totals = sum_usage(_ledger_records(directory))
+            session = Session(self.root / session_id, history, totals, self.catalog, directory=directory, lock=lock)
+            session.attach_existing(ledger_size(directory))
+            return session
+        except BaseException:
+            lock.release()
+            raise
+
+    def _convert_legacy(self, directory: StoreDir, session_id: str, lock: SessionLock) -> Session:
+        raw = directory.read(LEGACY_FILE)
+        st = directory.lstat(LEGACY_FILE)
+        if raw is None or st is None:
+            raise SessionNotFound(f"no session {session_id[:12]!r}")
+        try:
+            data = parse_legacy(raw)
+        except LegacyFormatError as exc:
+            raise SessionDamaged(f"{directory.label}: {exc}") from None
+        header = legacy_header(data, session_id, st.st_mtime_ns // 1_000_000)
+        history = History()
+        history.apply(header)
+        history.session_id = session_id
+        history.updated_at_ms = header["updated_at_ms"]
+        session = Session(self.root / session_id, history, TokenTotals(), self.catalog, directory=directory,
+                          lock=lock)
+        ledger = [{"type": "load", "converted_from": LEGACY_FILE, "ts_ms": now_ms()}]
+        cost = legacy_cost(data)
+        if cost:
+            ledger.insert(0, usage_record(header.get("model") or "unknown", cost_usd=cost) | {"legacy": True})
+        session.write_initial(legacy_messages(data), ledger)
+        return session
+
+    def _delete(self, session_id: str) -> None:
+        with StoreDir.open_root(self.root) as root:
+            with root.subdir(session_id, session_label(session_id)) as directory:
+                lock = SessionLock(self.root / session_id, directory)
+                lock.acquire(create=False)
+                try:
+                    trash = trash_name(session_id)
+                    os.rename(session_id, trash, src_dir_fd=root.fd, dst_dir_fd=root.fd)
+                finally:
+                    lock.release()
+            remove_tree(root, trash)
 
     def _text_batch(self, ids: list[str]) -> dict[str, str]:
         out = {}
@@ -207,73 +285,21 @@ class SessionStore:
                 out[session_id] = text
         return out
 
-    def _transcript_text(self, session_dir: Path, transcript_size: int) -> str | None:
-        if read_fresh_meta(session_dir, transcript_size) is not None:
-            cached = read_bytes(session_dir / CONTENT_FILE)
-            if cached is not None:
-                return cached.decode("utf-8", errors="replace")
-        replayed = replay_transcript(session_dir)
-        if replayed is None:
-            return None
-        history, size = replayed
-        blob = search_blob(history.messages)
-        meta = build_meta(history, transcript_size=size, ledger_size=ledger_size(session_dir))
-        _cache_if_unowned(session_dir, {CONTENT_FILE: blob.encode(), "meta.json": orjson.dumps(meta)})
-        return blob
 
-    def _legacy_text(self, session_dir: Path) -> str | None:
-        legacy_path = session_dir / LEGACY_FILE
-        content_path = session_dir / CONTENT_FILE
-        try:
-            if os.stat(content_path).st_mtime_ns >= os.stat(legacy_path).st_mtime_ns:
-                return content_path.read_bytes().decode("utf-8", errors="replace")
-        except FileNotFoundError:
-            pass
-        try:
-            blob = legacy_search_text(read_legacy(legacy_path))
-        except (LegacyFormatError, OSError):
-            return None
-        _cache_if_unowned(session_dir, {CONTENT_FILE: blob.encode()})
-        return blob
-
-    def _convert_legacy(self, session_dir: Path, lock: SessionLock) -> Session:
-        try:
-            data = read_legacy(session_dir / LEGACY_FILE)
-        except LegacyFormatError as exc:
-            raise SessionNotFound(f"cannot read legacy session: {exc}") from None
-        mtime_ms = os.stat(session_dir / LEGACY_FILE).st_mtime_ns // 1_000_000
-        header = legacy_header(data, session_dir.name, mtime_ms)
-        history = History()
-        history.apply(header)
-        history.updated_at_ms = header["updated_at_ms"]
-        session = Session(session_dir, history, TokenTotals(), self.catalog, lock=lock)
-        ledger = [{"type": "load", "converted_from": LEGACY_FILE, "ts_ms": now_ms()}]
-        cost = legacy_cost(data)
-        if cost:
-            ledger.insert(0, usage_record(header.get("model") or "unknown", cost_usd=cost) | {"legacy": True})
-        session.write_initial(legacy_messages(data), ledger)
-        return session
+@contextmanager
+def _disk_errors(what: str) -> Iterator[None]:
+    """Turn an OSError into StoreIOError: ``<what>: <reason>``."""
+    try:
+        yield
+    except OSError as exc:
+        raise StoreIOError(f"{what}: {describe(exc)}") from None
 
 
 def _updated_at(row: dict) -> int:
-    return row.get("updated_at_ms") or 0
+    value = row.get("updated_at_ms")
+    return value if type(value) is int else 0
 
 
-def _ledger_records(session_dir: Path) -> list[dict]:
-    path = session_dir / "ledger.jsonl"
-    data = read_bytes(path)
-    return list(parse_lines(data, path)) if data else []
-
-
-def _cache_if_unowned(session_dir: Path, files: dict[str, bytes]) -> None:
-    """Write derived files, unless a live process owns the session (it keeps them itself)."""
-    lock = SessionLock(session_dir)
-    try:
-        lock.acquire()
-    except (SessionLocked, OSError):
-        return
-    try:
-        for name, data in files.items():
-            atomic_write(session_dir / name, data, fsync=False)
-    finally:
-        lock.release()
+def _ledger_records(directory: StoreDir) -> list[dict]:
+    data = directory.read(LEDGER_FILE)
+    return list(parse_lines(data, f"{directory.path}/{LEDGER_FILE}")) if data else []
