@@ -1,4 +1,5 @@
-"""Benchmark the reply renderer: a ~10,000-token markdown reply streamed in ~4-char deltas.
+"""Benchmark the reply renderer: a ~10,000-token markdown reply streamed in ~4-char deltas,
+and a reply made of tables.
 
 Run: python bench/bench_render.py
 Tokens are estimated at 4 characters each (typical for English prose and code).
@@ -118,6 +119,16 @@ def build_reply() -> str:
     return "".join(parts)
 
 
+def build_table_reply() -> str:
+    """A reply of tables only: 40 tables of 25 rows, 4 columns, some cells long enough to wrap."""
+    rng = random.Random(7)
+    tables = []
+    for index in range(40):
+        rows = [f"| {n} | {rng.choice(WORDS)} | `{rng.choice(WORDS)}()` | {_sentence(rng)} |" for n in range(25)]
+        tables.append(f"Table {index}:\n\n| # | name | call | note |\n|--:|:--|:-:|--|\n" + "\n".join(rows) + "\n\n")
+    return "".join(tables)
+
+
 def import_ms() -> float:
     """Cumulative import time of smelt_repl.render in a fresh interpreter."""
     result = subprocess.run(
@@ -166,6 +177,18 @@ def main() -> None:
         print(f"{label:44s} {seconds * 1000:7.1f} ms {tokens / seconds:10,.0f} tokens/s")
     assert streamed() == whole(), "streamed output differs from whole"
     print("streamed == whole: yes")
+    tables = build_table_reply()
+    table_deltas = [tables[i : i + DELTA_CHARS] for i in range(0, len(tables), DELTA_CHARS)]
+
+    def streamed_tables() -> str:
+        renderer = StreamRenderer(width=100)
+        return "".join(renderer.feed(delta) for delta in table_deltas) + renderer.finish()
+
+    seconds = timed(streamed_tables, 5)
+    table_tokens = len(tables) / CHARS_PER_TOKEN
+    print(f"{'tables 40×25 rows, stream warm (best of 5)':44s} {seconds * 1000:7.1f} ms "
+          f"{table_tokens / seconds:10,.0f} tokens/s")
+    assert streamed_tables() == render_markdown(tables, width=100), "streamed tables differ from whole"
     fresh = import_ms()
     print(f"import smelt_repl.render: {fresh:.1f} ms fresh interpreter, {in_process_import:.1f} ms here")
 

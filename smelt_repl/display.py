@@ -14,6 +14,8 @@ from smelt_repl.render.ansi import cell_width, sanitize
 if TYPE_CHECKING:
     from prompt_toolkit.output import Output
 
+    from smelt_repl.session_core import SessionStore
+
 USER_MARK = "›"
 CANCELLED_MARK = "[cancelled]"
 _RESET = "\x1b[0m"
@@ -68,6 +70,20 @@ def separator(width: int, color: bool, label: str = "") -> str:
     """A dim rule across the screen, with an optional label: ``── session ab12cd34 ───``."""
     head = f"── {label} " if label else ""
     return dim_line(head + "─" * max(0, min(width, 100) - cell_width(head)), color)
+
+
+FIRST_RUN_HINT = "New here? :help lists the commands; :model (or --model NAME at start) picks a model."
+
+
+def first_run_hint(store: SessionStore, color: bool) -> str:
+    """The dim line shown above the first prompt while ``store`` has no sessions yet ("" once
+    it has, or when it can't be read): where help is and how to pick a model."""
+    try:
+        if store.list():
+            return ""
+    except Exception:  # an unreadable store says enough on its own
+        return ""
+    return dim_line(FIRST_RUN_HINT, color)
 
 
 TRUNCATED_MARK = "[truncated: the model hit its output limit · :more asks it to go on]"

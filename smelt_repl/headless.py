@@ -20,6 +20,7 @@ import sys
 
 from smelt_repl.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, fail
 from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
+from smelt_repl.markdown_blocks import fenced
 from smelt_repl.stop_signals import exit_code_for, raising_on_stop_signals
 from smelt_repl.unicode_text import text_from_argv, text_from_bytes
 
@@ -77,14 +78,6 @@ def read_message(raw: str | None) -> str | None:
 def _stdin_text() -> str:
     # A trailing newline from `echo ... |` is not part of the message.
     return text_from_bytes(sys.stdin.buffer.read()).rstrip("\n")
-
-
-def fenced(text: str) -> str:
-    """``text`` as a Markdown code block whose fence no line of it can close."""
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}\n{text}\n{fence}"
 
 
 def _start_app(args: argparse.Namespace, session_id: str | None):  # noqa: ANN202

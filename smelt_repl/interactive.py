@@ -48,6 +48,7 @@ def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
 def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     """The interactive REPL: start the app on ``session_id`` (or a new session), run the
     prompt until the user leaves, shut down; returns the exit code."""
+    from smelt_repl import display
     from smelt_repl.app import App, ConfigError
     from smelt_repl.applog import setup_app_log
     from smelt_repl.lua_host import LuaHost
@@ -74,6 +75,7 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     problem = app.check_model()  # once the config has loaded, not at the first send
     if problem is not None:
         shell.error(f"{problem} (:model picks another)")
+    shell.scrollback.write(display.first_run_hint(app.store, shell.color))
     with logs_to_file_only():
         try:
             shell.run()

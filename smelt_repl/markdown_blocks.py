@@ -1,4 +1,5 @@
-"""The fenced code blocks of a Markdown text, as ``:copy N`` counts them."""
+"""Fenced code blocks of Markdown: finding them (``:copy N``) and making them (attachments,
+piped stdin)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,11 @@ def code_blocks(markdown: str) -> list[str]:
     if fence is not None:
         blocks.append("\n".join(lines))
     return blocks
+
+
+def fenced(text: str) -> str:
+    """``text`` as a Markdown code block whose fence no line of it can close."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text}\n{fence}"

@@ -39,8 +39,10 @@ from smelt_repl.input_rule import CommandInput, classify
 from smelt_repl.keybindings import picker_bindings, shell_bindings
 from smelt_repl.keynotation import parse_keys
 from smelt_repl.layout import STYLE, build_layout
+from smelt_repl.paste import paste_key_bindings
 from smelt_repl.pickers import Choice, Picker
 from smelt_repl.replay_window import hidden_note, tail_start
+from smelt_repl.screen_erase import keep_erases_out_of_history
 from smelt_repl.scrollback import Scrollback, Writer
 from smelt_repl.settings import DEFAULT_SETTINGS
 from smelt_repl.shell_application import ESCAPE_DELAY, ShellApplication
@@ -90,12 +92,14 @@ class Shell:
             layout=self.screen.layout, style=STYLE, editing_mode=EditingMode.VI, full_screen=False,
             key_bindings=merge_key_bindings([
                 shell_bindings(self.actions, input_focused, Condition(lambda: not self.buffer.text)),
+                paste_key_bindings(self.screen.pastes, input_focused),
                 self.user_keys,
             ]),
             erase_when_done=True, input=input, output=output, before_render=self._sync_editing_mode)
         self.application.ttimeoutlen = ESCAPE_DELAY
         self.dot_repeat = DotRepeat(self.application, self.buffer)
         self.terminal = self.application.output
+        keep_erases_out_of_history(self.terminal)
         self.color = display.wants_color(self.terminal) if color is None else color
         self.scrollback = Scrollback(write or self._write_terminal)
         self.runner = TurnRunner(app, self.scrollback, self.width, self.color, self.application.invalidate,

@@ -1,4 +1,7 @@
-"""The status line under the prompt: model, editing mode, context use, cost, activity."""
+"""The status line under the prompt: editing mode, model, context use, cost, activity.
+
+On a narrow terminal the line leaves out its least important parts instead of being cut off.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,16 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from smelt_repl.render.ansi import cell_width
 from smelt_repl.turn_runner import CANCELLING, ENDING, STREAMING, WAITING
 
 if TYPE_CHECKING:
     from prompt_toolkit.application import Application
 
 SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+MODEL, CONTEXT, COST = "class:status.model", "class:status.context", "class:status.cost"
+ACTIVITY = "class:status.activity"
+SEPARATOR = ("class:status.sep", "│")
 _MODE_STYLES = {"INSERT": "class:status.mode", "EMACS": "class:status.mode",
                 "NORMAL": "class:status.mode.normal"}
 
@@ -51,19 +58,70 @@ def context_text(tokens: int | None, window: int | None) -> str:
     return f"ctx {format_count(tokens)}/{format_count(window)}"
 
 
-def status_fragments(facts: StatusFacts) -> list[tuple[str, str]]:
-    """The status line as prompt_toolkit style fragments."""
-    parts: list[tuple[str, str]] = [
+def status_fragments(facts: StatusFacts, width: int | None = None) -> list[tuple[str, str]]:
+    """The status line as prompt_toolkit style fragments, fitted to ``width`` cells if given
+    (see ``fit_status``)."""
+    parts = [
         (_MODE_STYLES.get(facts.mode, "class:status.mode.other"), f" {facts.mode} "),
-        ("class:status", f" {facts.model} "),
-        ("class:status.sep", "│"),
-        ("class:status", f" {context_text(facts.context_tokens, facts.context_window)} "),
-        ("class:status.sep", "│"),
-        ("class:status", f" ${facts.cost_usd:.4f} "),
+        (MODEL, f" {facts.model} "),
+        (CONTEXT, f" {context_text(facts.context_tokens, facts.context_window)} "),
+        (COST, f" ${facts.cost_usd:.4f} "),
     ]
     if facts.activity:
-        parts += [("class:status.sep", "│"), ("class:status.activity", f" {facts.activity} ")]
-    return parts
+        parts.append((ACTIVITY, f" {facts.activity} "))
+    fragments = _join(parts)
+    return fragments if width is None else fit_status(fragments, width)
+
+
+def fit_status(fragments: list[tuple[str, str]], width: int) -> list[tuple[str, str]]:
+    """``status_fragments`` made to fit ``width`` cells by leaving parts out, never by cutting
+    words: first the activity is shortened (trailing ``· ...`` parts, then words, down to its
+    first words), then the cost goes, then the context, then the model's provider prefix, the
+    model, and the activity. The editing mode always stays."""
+    if width <= 0 or _cells(fragments) <= width:
+        return fragments
+    mode, *parts = [part for part in fragments if part[0] != SEPARATOR[0]]
+    activity = next((text for style, text in parts if style == ACTIVITY), "")
+    others = [part for part in parts if part[0] != ACTIVITY]
+    bases = [others]
+    for drop in (COST, CONTEXT):
+        others = [part for part in others if part[0] != drop]
+        bases.append(others)
+    model = next((text for style, text in others if style == MODEL), "")
+    bases += [[(MODEL, f" {model.strip().rsplit('/', 1)[-1]} ")], []] if model else [[]]
+    candidates = [[mode, *base, (ACTIVITY, text)] for base in bases for text in _shorter(activity)]
+    candidates += [[mode, *base] for base in bases]
+    for candidate in candidates:
+        fitted = _join(candidate)
+        if _cells(fitted) <= width:
+            return fitted
+    return [mode]
+
+
+def _join(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The mode and the part after it side by side, a separator before each later part."""
+    fragments: list[tuple[str, str]] = []
+    for index, part in enumerate(parts):
+        if index >= 2:
+            fragments.append(SEPARATOR)
+        fragments.append(part)
+    return fragments
+
+
+def _shorter(activity: str) -> list[str]:
+    """Ever shorter forms of an activity text, longest first, each made of whole words."""
+    text = activity.strip()
+    if not text:
+        return []
+    segments = text.split(" · ")
+    forms = [" · ".join(segments[:count]) for count in range(len(segments), 0, -1)]
+    words = segments[0].split()
+    forms += [" ".join(words[:count]) + "…" for count in range(len(words) - 1, min(2, len(words)) - 1, -1)]
+    return [f" {form} " for form in forms if form.count("(") <= form.count(")")]  # no "(or…"
+
+
+def _cells(fragments: list[tuple[str, str]]) -> int:
+    return sum(cell_width(text) for _, text in fragments)
 
 
 def status_text(facts: StatusFacts) -> str:

@@ -4,10 +4,11 @@
 thread stays free for typing and for Ctrl-C. The runner makes each turn's handle
 (``App.new_turn``) on the UI thread as the message is sent, so a Ctrl-C that follows at
 once finds a turn to cancel, whatever the worker has got to. Each delta goes through a
-``StreamRenderer`` and every completed line is printed at once. When the engine has stopped
-(``on_end``, before the handle is ``ended`` and ``turn_end`` handlers run) the unfinished
-last line, the ``[cancelled]`` marker and any error line are printed, so the reply is whole
-before anything else appears.
+``StreamRenderer`` and every completed line is printed at once, wrapped to the terminal's
+width at that moment (lines already printed stay as they are after a resize). When the
+engine has stopped (``on_end``, before the handle is ``ended`` and ``turn_end`` handlers
+run) the unfinished last line, the ``[cancelled]`` marker and any error line are printed, so
+the reply is whole before anything else appears.
 
 A turn ends in two steps: its reply is printed (``ENDING``: the turn has ended, its
 ``turn_end`` handlers may still run), then the worker is free (``IDLE``). A message sent
@@ -138,7 +139,7 @@ class TurnRunner:
     def _run(self, turn: _Turn) -> None:
         from smelt_repl.render import StreamRenderer
 
-        renderer = StreamRenderer(self.width(), self.color)
+        renderer = StreamRenderer(lambda: self.width(), self.color)  # asked per line: resizes
         self._print(turn, display.user_echo(turn.text, self.color))
         try:
             self.app.run_turn(turn.handle, lambda delta: self._on_delta(turn, renderer, delta),

@@ -90,3 +90,12 @@ def test_sse_parser_rules():
         SseEvent(None, "no-space"),
         SseEvent(None, "[DONE]", complete=False),
     ]
+
+
+
+def test_the_setup_help_comes_once_per_conversation(app):
+    first, second = app.send("hello").reply, app.send("and again").reply
+    assert "To talk to a real model:" in first and "OPENAI_API_KEY" in first
+    assert "To talk to a real model:" not in second and "OPENAI_API_KEY" not in second
+    assert second.startswith("**Offline mode.**") and "> and again" in second
+    assert [m["content"] for m in app.session.messages if m["role"] == "assistant"] == [first, second]

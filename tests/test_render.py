@@ -171,9 +171,9 @@ def test_width_zero_disables_wrapping() -> None:
     assert plain(text.strip(), width=0) == [text.strip()]
 
 
-def test_tables_stay_plain_text() -> None:
-    table = "| a | b |\n|---|---|\n| `1` | **2** |"
-    assert plain(table) == table.splitlines()
+def test_pipes_without_a_delimiter_row_stay_plain_text() -> None:
+    text = "| a | b |\n| `1` | **2** |\nx | y"
+    assert plain(text) == text.splitlines()
 
 
 # --- fenced code ----------------------------------------------------------------------
@@ -278,6 +278,17 @@ def test_feed_releases_only_complete_lines() -> None:
     assert strip_ansi(out) == "some bold text\n```py\n"
     assert strip_ansi(renderer.finish()) == "x = 1\n```\n"
     assert renderer.finish() == ""
+
+
+def test_a_width_function_is_asked_again_for_every_line() -> None:
+    columns = [80]
+    renderer = StreamRenderer(width=lambda: columns[0], color=False)
+    sentence = "words that wrap somewhere " * 3
+    assert renderer.feed(sentence + "\nmore " + sentence) == sentence.rstrip() + "\n"
+    columns[0] = 30  # the terminal was resized: what is not printed yet wraps at 30
+    rest = (renderer.feed("\n") + renderer.finish()).splitlines()
+    assert len(rest) > 2 and max(map(len, rest)) <= 30
+    assert " ".join(rest) == ("more " + sentence).strip()
 
 
 def test_every_feed_output_is_whole_lines() -> None:

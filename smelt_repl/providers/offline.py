@@ -1,8 +1,8 @@
 """The offline responder: the default provider, with no network and no key.
 
-It answers at once with a short fixed text that quotes the user and says how to set up a
-real provider, so every path of the program (streaming, usage, cost, sessions) works
-without a model.
+It answers at once with a short fixed text that quotes the user and, the first time in a
+conversation, says how to set up a real provider, so every path of the program (streaming,
+usage, cost, sessions) works without a model.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from .base import ChatRequest, Done, StreamEvent, TextDelta, Usage, UsageReport
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _QUOTE_LIMIT = 200
-_HELP = """\
-To talk to a real model:
+_INTRO = ("**Offline mode.** This is smelt-repl's built-in offline responder: no model is "
+          "configured, so nothing was sent anywhere.")
+_SHORT_INTRO = "**Offline mode.** Nothing was sent anywhere (how to set up a model is above)."
+_HELP_MARK = "To talk to a real model:"
+_HELP = f"""\
+{_HELP_MARK}
 - `--model openai/gpt-4o-mini` with `OPENAI_API_KEY` set
 - `--model anthropic/claude-haiku-4-5` with `ANTHROPIC_API_KEY` set
 - `--model ollama/llama3.2` for a local Ollama server
@@ -32,17 +36,22 @@ def count_tokens(text: str) -> int:
 
 
 def reply_for(request: ChatRequest) -> str:
-    """The offline reply to `request`; the same request always gets the same text."""
+    """The offline reply to `request`; the same request always gets the same text. The setup
+    help comes once per conversation: not again while an earlier reply in it carries it."""
     last = next(
         (message_text(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
         "",
     )
     quote = first_line(last, _QUOTE_LIMIT)
-    heard = f"You said:\n\n> {quote}\n\n" if quote else "Your message was empty.\n\n"
-    return (
-        "**Offline mode.** This is smelt-repl's built-in offline responder: no model is "
-        "configured, so nothing was sent anywhere.\n\n" + heard + _HELP
-    )
+    heard = f"You said:\n\n> {quote}" if quote else "Your message was empty."
+    if _help_given(request.messages):
+        return f"{_SHORT_INTRO}\n\n{heard}"
+    return f"{_INTRO}\n\n{heard}\n\n{_HELP}"
+
+
+def _help_given(messages: list[dict]) -> bool:
+    return any(m.get("role") == "assistant" and _HELP_MARK in message_text(m.get("content"))
+               for m in messages)
 
 
 class OfflineProvider:

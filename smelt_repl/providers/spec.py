@@ -46,6 +46,8 @@ class ModelConfig:
     top_k: int | None = None
     min_p: float | None = None
     repeat_penalty: float | None = None
+    # What the model reads besides text (smelt's name): "image" lets attachments send images.
+    input_modalities: list[str] | None = None
 
     def thinking_budget(self, effort: str) -> int:
         """The Anthropic `budget_tokens` for `effort`."""
@@ -207,9 +209,17 @@ def _parse_model(where: str, settings: object) -> ModelConfig:
             config.reasoning_effort = _effort(where, value)
         elif key == "thinking_budgets":
             config.thinking_budgets = _budgets(where, value)
+        elif key == "input_modalities":
+            config.input_modalities = _names(where, key, value)
         else:
             setattr(config, key, _number(where, key, value, minimum=0.0))
     return config
+
+
+def _names(where: str, key: str, value: object) -> list[str]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{where}: {key} must be a list of names, e.g. {{\"text\", \"image\"}}, got {value!r}")
+    return list(value)
 
 
 def _effort(where: str, value: object) -> str:

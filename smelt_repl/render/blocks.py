@@ -3,16 +3,21 @@
 Every source line renders on its own, from the line and the state left by the lines before
 it (an open fence, the enclosing list items), never from lines after it. That is what makes a
 streamed reply render exactly like the whole message. Setext headings and other constructs
-that need look-ahead are therefore not recognised.
+that need look-ahead are therefore not recognised. Tables are the one exception, decided the
+same way in both cases: a line with a pipe waits for the next (is it a delimiter row?), and a
+table's rows wait for its end (see ``table.py``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .ansi import BOLD, DIM, HEADING, ITALIC, MARKER, QUOTE, UNDERLINE, Span, cell_width, emit, sanitize, wrap
 from .code import CodeHighlighter, language_of
+from .failures import report_failure
 from .inline import inline_spans
+from .table import Table, delimiter_alignments, split_cells
 
 _FENCE_RE = re.compile(r"(`{3,}|~{3,})(.*)$")
 _HEADING_RE = re.compile(r"(#{1,6})(?:[ \t]+(.*))?$")
@@ -25,6 +30,14 @@ _BULLETS = "•◦▪"
 _TASKS = {"[ ] ": "☐ ", "[x] ": "☑ ", "[X] ": "☑ "}
 _HEADING_STYLES = (BOLD | HEADING | UNDERLINE, BOLD | HEADING, BOLD)  # h1, h2, h3 and deeper
 MIN_WRAP = 20  # wrap no narrower than this, however deep the nesting
+
+
+def _may_head_table(text: str) -> bool:
+    """Whether `text` could be a table's header row (it is one if a delimiter row follows)."""
+    body = text.lstrip(" ")
+    if "|" not in body or len(text) - len(body) >= 4 or body.startswith((">", "#", "```", "~~~")):
+        return False
+    return _BULLET_RE.match(body) is None and _ORDERED_RE.match(body) is None
 
 
 class _Fence:
@@ -44,18 +57,44 @@ class LineRenderer:
     """Turns complete source lines into rendered terminal lines, keeping block state."""
 
     def __init__(self, width: int = 80, color: bool = True) -> None:
-        self.width = width if width and width > 0 else 0
+        self.width = 0
+        self.set_width(width)
         self.color = color
         self._fence: _Fence | None = None
         self._lists: list[tuple[int, int]] = []  # (source indent, output content column)
         self._in_item = False  # last line was list-item text (for lazy continuations)
+        self._held: str | None = None  # a line with a pipe, waiting: is the next a delimiter row?
+        self._table: Table | None = None
+
+    def set_width(self, width: int) -> None:
+        """Wrap the lines rendered from now on to `width` columns (0: no wrapping)."""
+        self.width = width if width and width > 0 else 0
 
     def line(self, raw: str) -> str:
-        """Rendered text (one or more lines, each ending in a newline) for one source line."""
+        """Rendered text (one or more lines, each ending in a newline) for one source line;
+        "" while the line is held back as part of a table (or a possible table header)."""
         text = sanitize(raw)
         if self._fence is not None:
             return self._code_line(text)
         text = text.expandtabs(4).rstrip()
+        out = ""
+        if self._table is not None:
+            if "|" in text:
+                return self._table_step(lambda table: table.add(text, self._table_room(table)))
+            out = self._end_table()
+        elif self._held is not None:
+            held, self._held = self._held, None
+            aligns = delimiter_alignments(text, len(split_cells(held)))
+            if aligns is not None:
+                self._start_table(held, text, aligns)
+                return ""
+            out = self._text_line(held)
+        if _may_head_table(text):
+            self._held = text
+            return out
+        return out + self._text_line(text)
+
+    def _text_line(self, text: str) -> str:
         body = text.lstrip(" ")
         was_item, self._in_item = self._in_item, False
         return self._block_line(body, len(text) - len(body), was_item) if body else "\n"
@@ -84,13 +123,42 @@ class LineRenderer:
         return self._block(self._inline(body), [(0, " " * col)])
 
     def close(self) -> str:
-        """Finish the message: close an open fence and forget all state."""
+        """Finish the message: draw a held table, close an open fence, forget all state."""
+        out = self._end_table() if self._table is not None else ""
+        if self._held is not None:
+            held, self._held = self._held, None
+            out += self._text_line(held)
         fence, self._fence = self._fence, None
         self._lists.clear()
         self._in_item = False
         if fence is None:
-            return ""
-        return self._fence_line(fence.prefix, fence.char * fence.length)
+            return out
+        return out + self._fence_line(fence.prefix, fence.char * fence.length)
+
+    def _start_table(self, header: str, delimiter: str, aligns: list[str]) -> None:
+        body = header.lstrip(" ")
+        col = self._nest(len(header) - len(body))
+        self._in_item = False
+        self._table = Table(body, delimiter.lstrip(" "), aligns, " " * col, self.color)
+
+    def _table_room(self, table: Table) -> int:
+        return max(self.width - len(table.prefix), MIN_WRAP) if self.width else 0
+
+    def _end_table(self) -> str:
+        out = self._table_step(lambda table: table.close(self._table_room(table)))
+        self._table = None
+        return out
+
+    def _table_step(self, step: Callable[[Table], str]) -> str:
+        """Run a drawing step of the open table; if it fails, show the table's source lines."""
+        table = self._table
+        assert table is not None
+        try:
+            return step(table)
+        except Exception as exc:  # never lose a reply to a rendering bug
+            report_failure("drawing a table", exc)
+            self._table = None
+            return table.raw()
 
     def _nest(self, indent: int) -> int:
         """Leave the list items a line at `indent` closes; the column its content aligns to."""

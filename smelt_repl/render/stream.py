@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .ansi import sanitize
 from .blocks import LineRenderer
 from .failures import report_failure
@@ -13,10 +15,14 @@ class StreamRenderer:
     The terminal scrollback is line-oriented, so a line is rendered once its newline arrives
     (the rest waits in a buffer). Because rendering depends only on complete lines,
     ``"".join(feed(d) for d in deltas) + finish() == render_markdown("".join(deltas))``.
+
+    ``width`` may be a function: it is asked again for every line, so a terminal resized
+    while the reply streams wraps what is still to come at its new width.
     """
 
-    def __init__(self, width: int = 80, color: bool = True) -> None:
-        self._lines = LineRenderer(width, color)
+    def __init__(self, width: int | Callable[[], int] = 80, color: bool = True) -> None:
+        self._width = width if callable(width) else None
+        self._lines = LineRenderer(0 if callable(width) else width, color)
         self._pending: list[str] = []
 
     def feed(self, delta: str) -> str:
@@ -37,11 +43,15 @@ class StreamRenderer:
         rest = "".join(self._pending)
         self._pending = []
         out = self._render(rest) if rest else ""
+        if self._width is not None:
+            self._lines.set_width(self._width())
         return out + self._lines.close()
 
     def _render(self, line: str) -> str:
         if line.endswith("\r"):
             line = line[:-1]
+        if self._width is not None:
+            self._lines.set_width(self._width())
         try:
             return self._lines.line(line)
         except Exception as exc:  # never lose a reply to a rendering bug: show the line as-is
