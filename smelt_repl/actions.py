@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from smelt_repl import commands
+from smelt_repl.attachments import AttachmentError
 from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
 
 if TYPE_CHECKING:
@@ -48,10 +49,16 @@ class Actions:
         if not runner.can_send:
             shell.hint("a message is already queued: Ctrl-C takes it back")
             return
+        try:
+            attachments = shell.app.attach_files(text, shell.pending_attachments)
+        except AttachmentError as exc:  # nothing is sent; the text stays in the prompt
+            shell.print_error(str(exc))
+            return
+        shell.pending_attachments.clear()
         waits = runner.busy
         buffer.reset(append_to_history=True)
         shell.enter_vim_insert()
-        shell.send_message(text)
+        shell.send_message(text, attachments)
         if waits:
             shell.hint("queued: sent when the reply ends · Ctrl-C or Esc takes it back")
 

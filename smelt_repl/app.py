@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from smelt_repl.attachments import attach, mentioned_paths
 from smelt_repl.engine import ChatEngine, Sink
 from smelt_repl.events import EventBus
 from smelt_repl.model_choice import ModelName, choose_model, session_model
@@ -166,12 +167,12 @@ class App:
 
     # -- turns ---------------------------------------------------------------------------
 
-    def new_turn(self, content: object) -> TurnHandle:
+    def new_turn(self, content: object, attachments: list[dict] | None = None) -> TurnHandle:
         """The handle of a turn that will send ``content`` in the current session; from now
         on it is the turn in flight: cancelling it, or a session change, stops it before it
         sends anything. The caller runs it with ``run_turn``."""
         self.failed_content = None
-        return self.guard.begin_turn(lambda: TurnHandle(content, self.session))
+        return self.guard.begin_turn(lambda: TurnHandle(content, self.session, attachments))
 
     def run_turn(self, turn: TurnHandle, sink: Sink | None = None,
                  on_end: Callable[[TurnResult], None] | None = None) -> TurnResult:
@@ -212,6 +213,20 @@ class App:
     @cancel_wait_s.setter
     def cancel_wait_s(self, seconds: float) -> None:
         self.guard.cancel_wait_s = seconds
+
+    def attach_files(self, text: str, paths: Iterable[str] = ()) -> list[dict]:
+        """The attachments of a message about to be sent: ``paths`` (``:attach``) and the
+        ``@path`` words of ``text`` that name files, each checked and copied into the session
+        (``attachments``); AttachmentError, nothing sent, when one cannot go."""
+        names = list(dict.fromkeys([*paths, *mentioned_paths(text, self.cwd)]))
+        if not names:
+            return []
+        try:
+            modalities = self.resolved_model().config.input_modalities or []
+        except ConfigError:
+            modalities = []
+        return [attach(name, self.cwd, "image" in modalities, self.session.store_attachment).record()
+                for name in names]
 
     def take_back_failed_turn(self, turn: TurnHandle) -> str | None:
         """A turn that failed before any reply text is rewound on its own (SPEC §9): its

@@ -35,14 +35,18 @@ def _style(code: str, text: str, color: bool) -> str:
     return f"\x1b[{code}m{text}{_RESET}" if color else text
 
 
-def user_echo(text: str, color: bool) -> str:
-    """The user's message as sent: ``› first line`` then indented continuation lines."""
+def user_echo(text: str, color: bool, attachments: list[dict] | None = None) -> str:
+    """The user's message as sent: ``› first line`` then indented continuation lines, then a
+    dim ``attached: path`` line for each attachment."""
     lines = sanitize_lines(text)
     mark = _style("1;36", USER_MARK, color)
     first, *rest = lines or [""]
     out = [f"{mark} {_style('1', first, color) if first else ''}"]
     out += [f"  {_style('1', line, color) if line else ''}" for line in rest]
-    return "\n".join(out) + "\n"
+    echo = "\n".join(out) + "\n"
+    for ref in attachments or []:
+        echo += dim_line(f"  attached: {ref.get('path', '?')} ({ref.get('bytes', 0):,} bytes)", color)
+    return echo
 
 
 def sanitize_lines(text: str) -> list[str]:
@@ -110,7 +114,7 @@ def replay(messages: list[dict], width: int, color: bool) -> str:
         role = record.get("role")
         text = message_text(record.get("content"))
         if role == "user":
-            out.append(user_echo(text, color))
+            out.append(user_echo(text, color, record.get("attachments")))
         elif role == "assistant":
             out.append(render_markdown(text, width, color) + reply_trailer(record, color))
         elif role != "system":

@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from smelt_repl.attachments import LoadFile, expand
 from smelt_repl.events import EventBus
 from smelt_repl.providers import (
     CancelToken,
@@ -104,7 +105,8 @@ class ChatEngine:
 
     @staticmethod
     def _append_user_message(turn: TurnHandle) -> dict:
-        record = turn.session.append_message("user", turn.content, durable=True)
+        extra = {"attachments": turn.attachments} if turn.attachments else {}
+        record = turn.session.append_message("user", turn.content, durable=True, **extra)
         turn.user_index = len(turn.session.messages) - 1
         return record
 
@@ -125,7 +127,8 @@ class ChatEngine:
             return result
         parts: list[str] = []
         text, reasoning = SurrogateJoiner(), SurrogateJoiner()
-        request = ChatRequest(model=model.model, system=system, messages=request_messages(turn.session.messages),
+        messages = request_messages(turn.session.messages, turn.session.read_attachment)
+        request = ChatRequest(model=model.model, system=system, messages=messages,
                               max_tokens=model.config.max_tokens)
         try:
             for event in _in_background(provider_factory, request, cancel):
@@ -226,12 +229,15 @@ def _in_background(provider_factory: Callable[[], Provider], request: ChatReques
         forget()
 
 
-def request_messages(history: list[dict]) -> list[dict]:
+def request_messages(history: list[dict], load_attachment: LoadFile | None = None) -> list[dict]:
     """The live history as API messages: empty replies (failed turns) dropped, consecutive
-    user messages merged, roles the APIs do not know turned into user text."""
+    user messages merged, roles the APIs do not know turned into user text, attachments
+    (read with ``load_attachment``) expanded into their messages."""
     out: list[dict] = []
     for record in history:
         role, content = record.get("role"), record.get("content")
+        if role == "user" and record.get("attachments") and load_attachment is not None:
+            content = expand(content, record["attachments"], load_attachment)
         if role == "assistant" and not message_text(content) and not record.get("tool_calls"):
             continue
         if role in ("system", "tool"):

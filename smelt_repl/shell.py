@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.completion import merge_completers
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.filters import Condition, has_focus
@@ -33,6 +34,7 @@ from prompt_toolkit.output import Output
 from smelt_repl import commands, display
 from smelt_repl.actions import Actions
 from smelt_repl.command_line import CommandLine, command_line_bindings
+from smelt_repl.commands.completion import AtPathCompleter
 from smelt_repl.dot_repeat import DotRepeat
 from smelt_repl.input_history import project_history
 from smelt_repl.input_rule import CommandInput, classify
@@ -73,7 +75,8 @@ class Shell:
         self.app = app
         self.host = host
         self.buffer = Buffer(multiline=True, history=history or project_history(app.cwd),
-                             completer=commands.CommandCompleter(self),
+                             completer=merge_completers([commands.CommandCompleter(self),
+                                                         AtPathCompleter(lambda: app.cwd)]),
                              complete_while_typing=Condition(lambda: self.buffer.text.startswith(":")))
         self.picker = Picker(on_open=self._focus_picker, on_close=self._focus_input)
         self.command_line = CommandLine(commands.CommandCompleter(self), on_open=self._enter_command_line,
@@ -106,6 +109,7 @@ class Shell:
                                  self._offer_again)
         self.stopped_by: int | None = None  # SIGTERM / SIGHUP, when one ended the REPL
         self.shown_from = 0  # index of the first message of the session replayed on screen
+        self.pending_attachments: list[str] = []  # :attach PATH, for the next message
         app.attach_ui(self)
 
     # -- running -------------------------------------------------------------------------
@@ -300,10 +304,10 @@ class Shell:
         """True when a message sent now would go (or be queued), not be refused."""
         return self.runner.can_send
 
-    def send_message(self, text: str) -> bool:
-        """Send ``text`` as a chat turn (queued while the last one ends) and animate the
-        spinner while waiting for the first token; False when it was not taken."""
-        if not self.runner.start(text):
+    def send_message(self, text: str, attachments: list[dict] | None = None) -> bool:
+        """Send ``text`` (with ``attachments`` references) as a chat turn (queued while the
+        last one ends) and animate the spinner until the first token; False when not taken."""
+        if not self.runner.start(text, attachments):
             return False
         if self.application.is_running:
             self.application.create_background_task(self._spin())

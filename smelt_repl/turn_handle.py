@@ -52,8 +52,9 @@ class TurnResult:
 class TurnHandle:
     """One turn of ``content`` in ``session``, from its creation until its writes are done."""
 
-    def __init__(self, content: object, session: Session) -> None:
+    def __init__(self, content: object, session: Session, attachments: list[dict] | None = None) -> None:
         self.content = content
+        self.attachments = attachments or []  # references the user message's record keeps
         self.session = session
         self.cancel_token = CancelToken()
         self.ended = threading.Event()  # writes done, reply printed (``on_end`` ran)

@@ -59,6 +59,7 @@ class TurnRunner:
         self._lock = threading.Lock()
         self._turn: _Turn | None = None
         self._queued: str | None = None
+        self._queued_attachments: list[dict] | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -88,17 +89,18 @@ class TurnRunner:
         self.on_change()
         return queued
 
-    def start(self, text: str) -> bool:
-        """Send ``text`` on the worker thread; while a turn streams or ends it is queued and
-        sent right after. False (nothing done) while another message is queued."""
+    def start(self, text: str, attachments: list[dict] | None = None) -> bool:
+        """Send ``text`` (with the ``attachments`` references) on the worker thread; while a
+        turn streams or ends it is queued and sent right after. False (nothing done) while
+        another message is queued."""
         with self._lock:
             if not self.can_send:
                 return False
             if self.phase != IDLE:
-                self._queued = text
+                self._queued, self._queued_attachments = text, attachments
                 return True
             self.phase = WAITING
-            turn = self._turn = _Turn(text, self.app.new_turn(text))
+            turn = self._turn = _Turn(text, self.app.new_turn(text, attachments))
             self._thread = thread = threading.Thread(target=self._work, args=(turn,), name="smelt-turn",
                                                      daemon=True)
         thread.start()
@@ -132,7 +134,8 @@ class TurnRunner:
             self._run(turn)
             with self._lock:
                 text, self._queued = self._queued, None
-                turn = self._turn = _Turn(text, self.app.new_turn(text)) if text is not None else None
+                refs = self._queued_attachments
+                turn = self._turn = _Turn(text, self.app.new_turn(text, refs)) if text is not None else None
                 self.phase = WAITING if turn is not None else IDLE
             self.on_change()
 
@@ -140,7 +143,7 @@ class TurnRunner:
         from smelt_repl.render import StreamRenderer
 
         renderer = StreamRenderer(lambda: self.width(), self.color)  # asked per line: resizes
-        self._print(turn, display.user_echo(turn.text, self.color))
+        self._print(turn, display.user_echo(turn.text, self.color, turn.handle.attachments))
         try:
             self.app.run_turn(turn.handle, lambda delta: self._on_delta(turn, renderer, delta),
                               lambda result: self._finish(turn, renderer, self._trailer(result)))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
 from smelt_repl.commands.base import ShellOps
@@ -57,3 +57,16 @@ class CommandCompleter(Completer):
         for value, meta in argument_choices(self.shell, name, arg, complete_event.completion_requested):
             if value.startswith(arg):
                 yield Completion(value, -len(arg), display_meta=meta)
+
+
+class AtPathCompleter(Completer):
+    """Completes ``@path`` (a file to attach) from the directory the REPL started in."""
+
+    def __init__(self, cwd: Callable[[], str]) -> None:
+        self._paths = PathCompleter(get_paths=lambda: [cwd()], expanduser=True)
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+        word = document.get_word_before_cursor(WORD=True)
+        if not word.startswith("@") or document.text.startswith(":"):
+            return
+        yield from self._paths.get_completions(Document(word[1:], len(word) - 1), complete_event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smelt_repl.attachments import AttachmentError, attach
 from smelt_repl.commands.base import CommandError, ShellOps, guarded, no_args
 from smelt_repl.pickers import turn_choices
 from smelt_repl.session_core.content import message_text
@@ -66,6 +67,22 @@ def history(shell: ShellOps, args: str) -> None:
     still_above = shell.show_history(turns)
     if still_above:
         shell.print(f"{still_above:,} earlier messages remain (:history again)")
+
+
+def attach_file(shell: ShellOps, args: str) -> None:
+    """``:attach PATH``: attach a file to the next message (as ``@PATH`` in it would)."""
+    if not args:
+        raise CommandError("usage: :attach PATH")
+    try:
+        modalities = shell.app.resolved_model().config.input_modalities or []
+    except Exception:
+        modalities = []
+    try:
+        attach(args, shell.app.cwd, "image" in modalities, lambda data, suffix: "")  # checked, not kept yet
+    except AttachmentError as exc:
+        raise CommandError(str(exc)) from None
+    shell.pending_attachments.append(args)
+    shell.print(f"attached: {args} (goes with your next message)")
 
 
 def title(shell: ShellOps, args: str) -> None:

@@ -31,7 +31,9 @@ def searchable_text(message: dict) -> str:
     """The part of ``message`` that goes into content.txt ("" for roles that are excluded)."""
     if message.get("role") not in SEARCHABLE_ROLES:
         return ""
-    return message_text(message.get("content"))
+    text = message_text(message.get("content"))
+    names = [a.get("path") for a in message.get("attachments") or [] if isinstance(a, dict) and a.get("path")]
+    return "\n".join([text, *(f"[attached: {name}]" for name in names)]) if names else text
 
 
 def search_blob(messages: Iterable[dict]) -> str:

@@ -7,6 +7,7 @@ the derived files (content.txt, meta.json) and the root catalog's change marker.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from smelt_repl.session_core.derived import (
     TRANSCRIPT_FILE,
     build_meta,
 )
-from smelt_repl.session_core.errors import SessionRefused
+from smelt_repl.session_core.errors import SessionError, SessionRefused
 from smelt_repl.session_core.fsio import AppendLog, StoreDir, make_private_dir
 from smelt_repl.session_core.history import History, Turn
 from smelt_repl.session_core.ids import session_label
@@ -144,6 +145,27 @@ class Session:
             self._content_empty = False
         self._after_change()
         return record
+
+    def store_attachment(self, data: bytes, suffix: str) -> str:
+        """Keep a copy of an attached file under a content-addressed name; returns its path
+        relative to the session directory (``attachments/<sha256><suffix>``)."""
+        name = hashlib.sha256(data).hexdigest() + suffix
+        self._persist_dir()
+        with self._dir().subdir(ATTACHMENTS_DIR, f"session {self.id[:8]} attachments") as folder:
+            if folder.lstat(name) is None:
+                folder.atomic_write(name, data)
+        return f"{ATTACHMENTS_DIR}/{name}"
+
+    def read_attachment(self, file: str) -> bytes | None:
+        """The bytes of ``attachments/<name>`` (None when missing or not one of ours)."""
+        folder_name, _, name = file.partition("/")
+        if folder_name != ATTACHMENTS_DIR or not name or "/" in name or name.startswith(".") or not self._persisted:
+            return None
+        try:
+            with self._dir().subdir(ATTACHMENTS_DIR, f"session {self.id[:8]} attachments") as folder:
+                return folder.read(name)
+        except (OSError, SessionError):
+            return None
 
     def record_usage(self, model: str, usage: Usage, cost_usd: float = 0.0) -> dict:
         """Record one model call's usage and cost in the ledger (fsynced)."""
