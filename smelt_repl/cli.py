@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="with -p: print the turn as one JSON object")
     parser.add_argument("-s", "--system", metavar="TEXT", help="the system prompt for this run")
     parser.add_argument("--list", action="store_true", help="list saved sessions, newest first")
+    parser.add_argument("--cwd", action="store_true", help="with --list: only sessions started in this directory")
+    parser.add_argument("-n", metavar="N", type=int, help="with --list: only the newest N")
+    parser.add_argument("--export", metavar="ID", help="write session ID as Markdown (to PATH, '-' for stdout)")
+    parser.add_argument("path", nargs="?", metavar="PATH", help="with --export: where to write it")
     parser.add_argument("--lua", metavar="FILE", help="with --headless: run a Lua file instead of sending a message")
     parser.add_argument("--model", metavar="PROVIDER/MODEL", help="model for this run (overrides config)")
     parser.add_argument("--api-base", metavar="URL", help="base URL of the provider's API")
@@ -47,8 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.lua is not None and args.headless is None:
         parser.error("--lua requires --headless")
-    if args.json and args.headless is None:
-        parser.error("--json requires -p/--headless")
+    if args.json and args.headless is None and not args.list:
+        parser.error("--json requires -p/--headless or --list")
+    if (args.cwd or args.n is not None) and not args.list:
+        parser.error("--cwd and -n go with --list")
+    if args.path is not None and args.export is None:
+        parser.error(f"unexpected argument {args.path!r}")
     if args.list and (args.headless is not None or args.resume is not None or args.continue_):
         parser.error("--list stands alone")
     try:
@@ -65,7 +73,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     try:
         if args.list:
-            return _list_sessions()
+            return _list_sessions(args)
+        if args.export is not None:
+            return _export(args.export, args.path)
         session_id = _resolve_start_session(args)
         if args.headless is not None:
             from smelt_repl.headless import run_headless
@@ -94,7 +104,7 @@ def _resolve_start_session(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _list_sessions() -> int:
+def _list_sessions(args: argparse.Namespace) -> int:
     """Print the session rows; a session that cannot be listed costs one warning line on
     stderr, and a reader that stops early (``| head``) ends the listing quietly."""
     import logging
@@ -107,7 +117,16 @@ def _list_sessions() -> int:
         print(f"smelt-repl: warning: {escape_controls(message)}", file=sys.stderr)
 
     rows = _store().list(warn=warn)
-    text = "".join(line + "\n" for line in format_session_rows(rows))
+    if args.cwd:
+        rows = [row for row in rows if row.get("cwd") == os.getcwd()]
+    if args.n is not None:
+        rows = rows[: max(0, args.n)]
+    if args.json:
+        import orjson
+
+        text = "".join(orjson.dumps(row).decode() + "\n" for row in rows)
+    else:
+        text = "".join(line + "\n" for line in format_session_rows(rows))
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:  # a terminal that cannot show a character gets its escape
         reconfigure(errors="backslashreplace")
@@ -116,6 +135,31 @@ def _list_sessions() -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         _discard_stdout()
+    return EXIT_OK
+
+
+def _export(session_id: str, path: str | None) -> int:
+    """``--export ID [PATH]``: the session as Markdown, to PATH (a new file; ``-``: stdout)."""
+    from pathlib import Path
+
+    from smelt_repl.export import conversation_markdown, default_export_path, session_model_name, write_new_file
+
+    store = _store()
+    session = store.open(store.resolve(session_id))  # a session open in a REPL: SessionLocked, one line
+    try:
+        text = conversation_markdown(session.messages, title=session.title, model=session_model_name(session.messages),
+                                     cwd=session.cwd or os.getcwd(), created_at_ms=session.created_at_ms)
+    finally:
+        session.close()
+    if path == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(path) if path else default_export_path(os.getcwd(), session.title)
+    try:
+        written = write_new_file(target, text)
+    except OSError as exc:
+        return fail(f"cannot write {target}: {exc.strerror or exc}")
+    print(f"exported to {written}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -37,6 +37,14 @@ def conversation_markdown(messages: Iterable[dict], *, title: str | None, model:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def session_model_name(messages: Iterable[dict]) -> str | None:
+    """The model of the last reply, for the header of an export made outside the REPL."""
+    for message in reversed(list(messages)):
+        if message.get("role") == "assistant" and isinstance(message.get("model"), str):
+            return message["model"]
+    return None
+
+
 def default_export_path(cwd: str, title: str | None, now: float | None = None) -> Path:
     """``smelt-<slug>-<yyyymmdd-hhmmss>.md`` in ``cwd``."""
     slug = _SLUG_RE.sub("-", (title or "conversation").lower()).strip("-")[:40] or "conversation"

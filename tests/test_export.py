@@ -67,3 +67,25 @@ def test_title_names_the_session_and_export_uses_it(loop_sh, tmp_path):
     loop_sh.wait_output("exported to")
     (path,) = tmp_path.glob("smelt-bug-hunt-*.md")
     assert path.read_text().startswith("# Bug hunt\n")
+
+
+def test_export_and_list_options_from_the_command_line(xdg, tmp_path):
+    import orjson
+
+    from tests.test_headless import run, sessions
+
+    assert run(xdg, "-p", "first question", cwd=tmp_path).returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run(xdg, "-p", "second question", cwd=elsewhere).returncode == 0
+    rows = [orjson.loads(line) for line in run(xdg, "--list", "--json").stdout.splitlines()]
+    assert [r["subtitle"] for r in rows] == ["second question", "first question"]
+    assert len(run(xdg, "--list", "-n", "1").stdout.splitlines()) == 1
+    here = run(xdg, "--list", "--cwd", cwd=tmp_path).stdout
+    assert "first question" in here and "second question" not in here
+    session_id = next(r["id"] for r in rows if r["subtitle"] == "first question")
+    out = run(xdg, "--export", session_id[:8], "-")
+    assert out.returncode == 0 and out.stdout.startswith("# first question\n") and "## Assistant" in out.stdout
+    assert run(xdg, "--export", session_id[:8], "conv.md", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "conv.md").read_text() == out.stdout
+    assert sessions(xdg) and run(xdg, "--export", "nosuchid").returncode == 1
