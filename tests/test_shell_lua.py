@@ -213,3 +213,16 @@ def test_ctrl_c_stops_runaway_lua_on_the_turn_thread(store, tmp_path, xdg):
             assert "not now" not in sh.output
         finally:
             sh.host.interrupt()
+
+
+def test_a_lua_command_with_a_builtins_name_replaces_it(store, tmp_path, xdg):
+    config = lua_config(xdg, 'smelt.cmd.register("fork", function(args) smelt.notify("my fork: " .. tostring(args)) end,'
+                             ' {desc = "my own fork"})')
+    with ShellDriver(store, tmp_path, lua_config=config) as sh:
+        sh.submit("hello")
+        sh.command(":fork now")
+        sh.wait_output("my fork: now")
+        assert "forked" not in sh.output
+        sh.command(":help")
+        out = sh.wait_output("(replaces the built-in)")
+        assert ":fork" in out and "(replaced by a Lua command)" in out

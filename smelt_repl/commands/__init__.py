@@ -2,9 +2,10 @@
 text and Tab completion.
 
 Each built-in takes the shell (``ShellOps``) and the argument text and works through ``App``
-operations. Built-in commands win over Lua commands of the same name. Every error a user
-can cause (bad arguments, unknown ids, refused operations, config problems) is raised
-(``CommandError``, session and config errors) and becomes one red line; the REPL carries on.
+operations. A Lua command registered with a built-in's name replaces it (the user's config
+wins, as in smelt, where built-ins are plugins). Every error a user can cause (bad
+arguments, unknown ids, refused operations, config problems) is raised (``CommandError``,
+session and config errors) and becomes one red line; the REPL carries on.
 
 Modules: ``base`` (ShellOps, errors), ``conversation`` / ``saved_sessions`` /
 ``app_commands`` (what the built-ins do), ``table`` (the table, dispatch, help),

@@ -63,10 +63,10 @@ def _dispatch(shell: ShellOps, name: str, args: str) -> None:
     if not name:
         raise CommandError("empty command (try :help)")
     command = _BY_NAME.get(name)
-    if command is not None:
-        command.run(shell, args)
-    elif name in lua_commands(shell):
+    if name in lua_commands(shell):  # the user's Lua wins over a built-in of the same name
         shell.host.run_command(name, args)
+    elif command is not None:
+        command.run(shell, args)
     else:
         raise CommandError(f'unknown command ":{name}" (try :help)')
 
@@ -83,10 +83,10 @@ def enters_lua(shell: ShellOps, line: str) -> bool:
 
 
 def lua_commands(shell: ShellOps) -> dict[str, str]:
-    """Lua-registered commands (name → description), built-ins excluded."""
+    """Lua-registered commands (name → description); one with a built-in's name replaces it."""
     if shell.host is None:
         return {}
-    return {name: desc or "" for name, desc in shell.host.commands() if name not in _BY_NAME}
+    return {name: desc or "" for name, desc in shell.host.commands()}
 
 
 def known_names(shell: ShellOps) -> set[str]:
@@ -95,16 +95,20 @@ def known_names(shell: ShellOps) -> set[str]:
 
 
 def all_commands(shell: ShellOps) -> list[tuple[str, str]]:
-    """Every command name with its one-line description, built-ins first."""
-    return [(c.name, c.desc) for c in BUILTINS] + sorted(lua_commands(shell).items())
+    """Every command name with its one-line description, built-ins first (a built-in that a
+    Lua command replaces is listed once, as the Lua command)."""
+    lua = lua_commands(shell)
+    return [(c.name, c.desc) for c in BUILTINS if c.name not in lua] + sorted(lua.items())
 
 
 def help_text(shell: ShellOps) -> str:
     """The ``:help`` listing."""
-    lines = ["Commands:"] + [f"  {c.usage:<20} {c.desc}" for c in BUILTINS if c.name != "q"]
     lua = sorted(lua_commands(shell).items())
+    lines = ["Commands:"] + [f"  {c.usage:<20} {c.desc}" + ("  (replaced by a Lua command)" if c.name in dict(lua) else "")
+                             for c in BUILTINS if c.name != "q"]
     if lua:
-        lines += ["Lua commands:"] + [f"  :{name:<19} {desc}" for name, desc in lua]
+        lines += ["Lua commands:"] + [f"  :{name:<19} {desc}" + ("  (replaces the built-in)" if name in _BY_NAME else "")
+                                      for name, desc in lua]
     keymaps = shell.user_keymaps()
     if keymaps:
         lines += ["Lua keymaps:"] + [f"  {mode} {keys:<17} {desc}".rstrip() for mode, keys, desc in keymaps]
