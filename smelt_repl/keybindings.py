@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from prompt_toolkit.filters import (
+    Always,
     Filter,
     FilterOrBool,
     emacs_insert_mode,
+    emacs_selection_mode,
     vi_insert_mode,
     vi_navigation_mode,
+    vi_selection_mode,
 )
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
@@ -70,7 +73,8 @@ def picker_bindings(picker: Picker) -> KeyBindings:
 
 
 # Where a Lua keymap of each mode of keynotation.KEYMAP_MODES applies (emacs is always inserting).
-_MODE_FILTERS: dict[str, Filter] = {"n": vi_navigation_mode, "i": vi_insert_mode | emacs_insert_mode}
+_MODE_FILTERS: dict[str, Filter] = {"n": vi_navigation_mode, "i": vi_insert_mode | emacs_insert_mode,
+                                     "v": vi_selection_mode | emacs_selection_mode, "": Always()}
 
 
 def user_mode_filter(mode: str) -> Filter:

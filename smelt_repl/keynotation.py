@@ -31,8 +31,10 @@ _NAMED = {
 _TOKEN = re.compile(r"<([^<>\s]+)>|(.)", re.DOTALL)
 
 
-# Keymap modes, as in Vim's :nmap / :imap (emacs editing counts as insert mode).
-KEYMAP_MODES: dict[str, str] = {"n": "normal", "i": "insert"}
+# Keymap modes, as in Vim's :nmap / :imap / :vmap / :map (emacs editing counts as insert
+# mode); smelt's long names are accepted too.
+KEYMAP_MODES: dict[str, str] = {"n": "normal", "i": "insert", "v": "visual", "": "every mode"}
+MODE_NAMES: dict[str, str] = {"normal": "n", "insert": "i", "visual": "v"}
 
 
 class KeyNotationError(ValueError):
@@ -40,10 +42,12 @@ class KeyNotationError(ValueError):
 
 
 def check_keymap_mode(mode: str) -> str:
-    """``mode`` when it is one of ``KEYMAP_MODES``, else KeyNotationError saying which are."""
+    """The short name (a key of ``KEYMAP_MODES``) of ``mode`` ("n", "normal", ...), else
+    KeyNotationError saying which there are."""
+    mode = MODE_NAMES.get(mode, mode)
     if mode not in KEYMAP_MODES:
-        allowed = " or ".join(f'"{m}" ({name})' for m, name in KEYMAP_MODES.items())
-        raise KeyNotationError(f"mode must be {allowed}, got {mode!r}")
+        allowed = ", ".join(f'"{m}" ({name})' for m, name in KEYMAP_MODES.items())
+        raise KeyNotationError(f"mode must be one of {allowed} or a long name (normal, insert, visual), got {mode!r}")
     return mode
 
 

@@ -9,17 +9,19 @@ from smelt_repl.keynotation import KEYMAP_MODES, KeyNotationError, check_keymap_
 from tests.lua_helpers import host, lua_value  # noqa: F401
 from tests.shell_driver import sh  # noqa: F401 - the fixture
 
-WRONG = 'mode must be "n" (normal) or "i" (insert), got '
+WRONG = ('mode must be one of "n" (normal), "i" (insert), "v" (visual), "" (every mode) or a long name '
+         '(normal, insert, visual), got ')
 
 
 def test_the_modes():
-    assert KEYMAP_MODES == {"n": "normal", "i": "insert"}
+    assert KEYMAP_MODES == {"n": "normal", "i": "insert", "v": "visual", "": "every mode"}
     for mode in KEYMAP_MODES:
         assert check_keymap_mode(mode) == mode
         assert user_mode_filter(mode) is not None
+    assert [check_keymap_mode(m) for m in ("normal", "insert", "visual")] == ["n", "i", "v"]
 
 
-@pytest.mark.parametrize("mode", ["v", "N", "", "ni", " n"])
+@pytest.mark.parametrize("mode", ["N", "x", "ni", " n", "Normal"])
 def test_other_modes_are_refused(mode):
     with pytest.raises(KeyNotationError) as caught:
         check_keymap_mode(mode)
@@ -40,3 +42,25 @@ def test_bad_mode_in_the_shell_is_one_line(sh):
     assert [line for line in out.splitlines() if "keymap.set" in line and "mode" in line] == [
         ":lua:1: smelt.keymap.set: " + WRONG + "'o'"]
     assert sh.shell.user_keymaps() == []
+
+
+def test_keymaps_by_smelt_mode_names_and_every_mode(sh):
+    sh.command(":lua smelt.keymap.set('normal', '<leader>x', function() smelt.notify('leader x') end)")
+    sh.command(":lua smelt.keymap.set('', '<C-s>', function() smelt.notify('ctrl s anywhere') end)")
+    sh.command(":lua smelt.keymap.set('visual', 'Y', function() smelt.notify('visual Y') end)")
+    sh.type("\x13")  # Ctrl-S in insert mode
+    sh.wait_output("ctrl s anywhere")
+    sh.escape()
+    sh.type("\\x")
+    sh.wait_output("leader x")
+    sh.type("\x13")
+    sh.wait_output("ctrl s anywhere", count=2)
+    sh.type("ihello\x1bvY")
+    sh.wait_output("visual Y")
+
+
+def test_unknown_key_names_raise_at_once(host, ui):
+    ok, msg = lua_value(host, "{pcall(smelt.keymap.set, 'n', '<C-nope>', function() end)}")
+    assert ok is False and "unknown key <C-nope>" in msg
+    assert lua_value(host, "(pcall(smelt.keymap.set, 'n', 'c-r', function() end))") is True
+    assert ("n", "c-r") in ui.keymaps  # a plain "c-r" is the three keys c, -, r, as in Vim

@@ -12,7 +12,7 @@ from typing import Any
 
 import lupa.lua54 as lua54
 
-from smelt_repl.keynotation import KeyNotationError, check_keymap_mode
+from smelt_repl.keynotation import KeyNotationError, check_keymap_mode, parse_keys
 from smelt_repl.lua.bindings import LuaApiError
 from smelt_repl.lua.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
 from smelt_repl.lua.registries import CommandRegistry, Subscriptions, split_command_line
@@ -105,7 +105,8 @@ class ExtendApi:
     # -- keymaps ----------------------------------------------------------------------------
 
     def keymap_set(self, mode: Any = None, keys: Any = None, handler: Any = None, opts: Any = None) -> None:
-        """``smelt.keymap.set(mode, keys, fn, {desc=})``: mode "n" (normal) or "i" (insert)."""
+        """``smelt.keymap.set(mode, keys, fn, {desc=})``: mode "n", "i", "v", "" (every mode)
+        or smelt's long names; keys in Vim notation."""
         mode = lua_string(mode, "smelt.keymap.set: mode")
         try:
             check_keymap_mode(mode)
@@ -114,6 +115,10 @@ class ExtendApi:
         keys = lua_string(keys, "smelt.keymap.set: keys")
         if not keys:
             raise LuaApiError("smelt.keymap.set: keys must not be empty")
+        try:  # an unknown <name> is an error now, whatever UI there is
+            parse_keys(keys, str(self.app.settings.get("leader") or "\\"))
+        except KeyNotationError as exc:
+            raise LuaApiError(f"smelt.keymap.set: {exc}") from None
         fn = _function(handler, "smelt.keymap.set: handler")
 
         def action(*_event: Any) -> None:
