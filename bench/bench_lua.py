@@ -1,4 +1,6 @@
-"""Lua host benchmarks: Lua → Python round trip and the start-up cost of the host.
+"""Lua host benchmarks: Lua → Python round trip, the guarded string functions (what the
+run-away guards of ``smelt_repl.lua.limits`` cost normal use, and the longest call they let
+run) and the start-up cost of the host.
 
 Run: ``python bench/bench_lua.py`` (a few seconds; data in a temp dir).
 """
@@ -74,6 +76,76 @@ def bench_round_trip(app: App) -> None:
     report("Python -> Lua command (host.run_command)", per_10k_ms / 10, "us")
 
 
+STRING_CALLS = {
+    "string.find(line, 'needle', 1, true)": "string.find(LINE, 'quick', 1, true)",
+    "line:find('%w+')": "LINE:find('%w+')",
+    "line:match('^%s*(.-)%s*$') (trim)": "LINE:match('^%s*(.-)%s*$')",
+    "line:gsub('%s+', ' ')": "LINE:gsub('%s+', ' ')",
+    "for w in line:gmatch('%a+')": "for w in LINE:gmatch('%a+') do end",
+    "string.rep('ab', 40)": "string.rep('ab', 40)",
+    "string.format('%d: %s', i, line)": "string.format('%d: %s', i, LINE)",
+    "table.concat(ten_words, ' ')": "table.concat(WORDS, ' ')",
+}
+BIG_CALLS = {
+    "1 MiB text: gmatch('[^\\n]+') lines": "for l in BIG:gmatch('[^\\n]+') do end",
+    "1 MiB text: gsub('%s+', ' ')": "BIG:gsub('%s+', ' ')",
+    "1 MiB text: gmatch('(.-)\\n') lines": "for l in BIG:gmatch('(.-)\\n') do end",
+    "1 MiB text: trim": "BIG:match('^%s*(.-)%s*$')",
+}
+STRING_SETUP = """
+LINE = "  The quick brown fox jumps over the lazy dog, again and again.  "
+WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+local parts = {}
+for i = 1, 16384 do parts[i] = LINE .. i end
+BIG = table.concat(parts, "\\n")
+"""
+
+
+def bench_strings(app: App) -> None:
+    host = LuaHost(app)
+    assert host.runtime.run(STRING_SETUP, "=setup").ok
+    for name, body in STRING_CALLS.items():
+        report(name, per_call_us(host, body), "us")
+    for name, body in BIG_CALLS.items():
+        result = host.runtime.run(f"local t = os.clock() {body} return os.clock() - t", "=big")
+        assert result.ok, result.error
+        report(name, result.value * 1000, "ms")
+
+
+WORST_SHAPES = [  # (function, character the subject repeats, pattern): backtracking worst cases
+    ("find", "a", "a*b"), ("find", "a", ".-b"), ("find", "a", "a*a*a*b"), ("find", "(", "%b()"),
+    ("find", " ", "%s*%S"), ("gmatch", "a", "(%w+)=(%w+)"), ("gsub", "a", "."), ("gsub", "a", "a" * 60 + "b"),
+]
+
+
+def bench_worst_allowed() -> None:
+    """For each backtracking shape, the longest subject the guard accepts and how long the
+    unguarded C function takes on it: what one allowed call can make Ctrl-C wait."""
+    import lupa.lua54 as lua54
+
+    from smelt_repl.lua.runtime import LuaRuntimeBox
+
+    box = LuaRuntimeBox(budget=lambda: 0, max_memory=None)
+    timed = lua54.LuaRuntime().eval(
+        "function(name, s, p) local f, c = string[name], os.clock() "
+        "if name == 'gmatch' then for _ in f(s, p) do end elseif name == 'gsub' then f(s, p, 'x') "
+        "else f(s, p) end return os.clock() - c end")
+
+    def accepted(name: str, subject: str, pattern: str) -> bool:
+        verdict = box.pattern_check(name, subject, pattern, None, None)
+        return isinstance(verdict, tuple) and verdict[0] is None
+
+    for name, char, pattern in WORST_SHAPES:
+        lo, hi = 0, 1
+        while hi < 2**26 and accepted(name, char * hi, pattern):
+            lo, hi = hi, hi * 2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if accepted(name, char * mid, pattern) else (lo, mid)
+        seconds = timed(name, char * lo, pattern)
+        report(f"worst allowed {name} {pattern[:12]!r} (n={lo})", seconds * 1000, "ms", "<= 500 ms", seconds <= 0.5)
+
+
 def bench_startup(app: App, config_dir: Path) -> None:
     report("LuaHost(app), no config", time_ms(lambda: LuaHost(app), repeat=20), "ms")
 
@@ -106,6 +178,8 @@ def main() -> None:
         app.start()
         try:
             bench_round_trip(app)
+            bench_strings(app)
+            bench_worst_allowed()
             bench_startup(app, config_dir)
         finally:
             app.shutdown()

@@ -34,6 +34,8 @@ def run_headless(args: argparse.Namespace, session_id: str | None = None) -> int
         return EXIT_USAGE
     app, host = _start_app(args, session_id)
     try:
+        if app.exit_code is not None:  # os.exit in init.lua: a clean quit before anything runs
+            return app.exit_code
         if args.lua is not None:
             ok = host.run_file(args.lua)
             if app.exit_code is not None:

@@ -66,6 +66,9 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
         if getattr(args, "system", None) is not None:
             app.settings["system_prompt"] = args.system
         app.start(session_id)
+        if app.exit_code is not None:  # os.exit in init.lua: a clean quit before the prompt
+            app.shutdown()
+            return app.exit_code
     except (SessionError, ConfigError) as exc:
         print(f"smelt-repl: {exc}", file=sys.stderr)
         app.session.close()

@@ -6,7 +6,8 @@ Host-tier functions work everywhere, UiHost-tier ones need the terminal UI. Its 
 (the runtime, the sandbox prelude, value conversion, the API halves) live in ``smelt_repl.lua``.
 
 Every entry into Lua is guarded: an error is reported through ``app.report_error`` as one
-line ``file:line: message`` and never raises into the caller.
+line ``file:line: message`` and never raises into the caller. A script's ``os.exit`` is a
+clean quit (``app.request_exit``), not an error (``smelt_repl.lua.os_exit``).
 
 Config: ``init.lua`` then ``plugins/*.lua`` (sorted) from the config directory. Chunks are
 named by their path relative to it (``init.lua``, ``plugins/git.lua``), so errors read
@@ -24,8 +25,9 @@ from smelt_repl.lua import api_table
 from smelt_repl.lua.api_config import ConfigApi
 from smelt_repl.lua.api_extend import ExtendApi
 from smelt_repl.lua.api_session import SessionApi
-from smelt_repl.lua.bindings import guard
-from smelt_repl.lua.convert import format_lua_value, from_lua
+from smelt_repl.lua.bindings import Tier, guard
+from smelt_repl.lua.convert import ConversionError, format_lua_value, from_lua
+from smelt_repl.lua.os_exit import EXIT_MESSAGE, OS_EXIT_LUA
 from smelt_repl.lua.registries import CommandRegistry, Subscriptions
 from smelt_repl.lua.runtime import DEFAULT_MAX_MEMORY, CallResult, LuaRuntimeBox
 from smelt_repl.settings import DEFAULT_LUA_BUDGET
@@ -56,6 +58,9 @@ class LuaHost:
         self.commands_registry = CommandRegistry()
         self.subscriptions = Subscriptions()
         self.runtime.install_api(self._bindings())
+        request_exit = guard("os.exit", self._request_exit, Tier.HOST, self._has_ui,
+                             self.runtime.note_keyboard_interrupt)
+        self.runtime.install(OS_EXIT_LUA, request_exit, EXIT_MESSAGE)
 
     # -- the shell's side -------------------------------------------------------------------
 
@@ -84,7 +89,10 @@ class LuaHost:
         if not result.ok:
             self._report(result.error)
         elif show:
-            self.app.notify("\t".join(format_lua_value(from_lua(v)) for v in result.values) or "nil")
+            try:
+                self.app.notify("\t".join(format_lua_value(from_lua(v)) for v in result.values) or "nil")
+            except ConversionError as exc:
+                self._report(f"{chunkname.lstrip('=@')}: {exc}")
 
     def run_file(self, path: str | Path) -> bool:
         """Run a Lua file (``--headless --lua FILE``); True on success, else the error is reported."""
@@ -147,7 +155,13 @@ class LuaHost:
             package.path = f"{entries};{package.path}"
 
     def _report(self, line: str | None) -> None:
+        if line and line.endswith(EXIT_MESSAGE) and self.app.exit_code is not None:
+            return  # os.exit stopped the script: a quit, not an error
         self.app.report_error(line or "unknown Lua error")
+
+    def _request_exit(self, code: int) -> None:
+        """``os.exit(code)``: the App quits once the script has unwound (see ``lua.os_exit``)."""
+        self.app.request_exit(code)
 
     def _budget(self) -> int:
         """``smelt.settings.lua_budget`` (0: no budget); its default when unset or not usable."""

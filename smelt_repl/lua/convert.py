@@ -14,10 +14,12 @@ from typing import Any
 import lupa.lua54 as lua54
 
 MAX_DEPTH = 64
+MAX_ELEMENTS = 250_000  # table elements one conversion may create (~200 bytes each in Python)
+MAX_STRING_BYTES = 64 * 1024 * 1024
 
 
 class ConversionError(ValueError):
-    """A Lua value cannot be turned into plain Python data (cycle, too deep, odd key)."""
+    """A Lua value cannot be turned into plain Python data (cycle, too deep, too large, odd key)."""
 
 
 def to_lua(lua: lua54.LuaRuntime, value: Any, _depth: int = 0) -> Any:
@@ -48,26 +50,62 @@ def _lua_key(key: Any) -> Any:
     return key if isinstance(key, (str, int, float, bool)) else str(key)
 
 
-def from_lua(value: Any, _depth: int = 0) -> Any:
+class _Budget:
+    """What one conversion may still create: table elements and string bytes."""
+
+    def __init__(self) -> None:
+        self.elements = MAX_ELEMENTS
+        self.string_bytes = MAX_STRING_BYTES
+
+    def take_string(self, value: Any) -> None:
+        if isinstance(value, (str, bytes)):
+            self.string_bytes -= len(value)
+            if self.string_bytes < 0:
+                raise ConversionError(f"value too large to convert: its strings hold over "
+                                      f"{MAX_STRING_BYTES // (1024 * 1024)} MiB")
+
+    def take_element(self) -> None:
+        self.elements -= 1
+        if self.elements < 0:
+            raise ConversionError(f"table too large to convert: over {MAX_ELEMENTS:,} elements in all")
+
+
+def from_lua(value: Any) -> Any:
     """Convert a Lua value into plain Python data (tables to lists or dicts, recursively).
 
-    A cyclic table fails on the depth limit rather than looping.
+    A cyclic table fails on the depth limit rather than looping; a conversion creates at most
+    ``MAX_ELEMENTS`` table elements and ``MAX_STRING_BYTES`` of strings, so a huge table
+    cannot take more memory in Python than the Lua memory cap allowed in Lua.
     """
+    return _from_lua(value, 0, _Budget())
+
+
+def _from_lua(value: Any, depth: int, budget: _Budget) -> Any:
     if lua54.lua_type(value) != "table":
+        budget.take_string(value)
         return value
-    if _depth > MAX_DEPTH:
+    if depth > MAX_DEPTH:
         raise ConversionError("table nested too deeply (or cyclic)")
-    items = list(value.items())
-    keys = [key for key, _ in items]
-    if keys and all(type(k) is int for k in keys) and sorted(keys) == list(range(1, len(keys) + 1)):
+    items = []
+    for key, item in value.items():  # counted as they come, before any list holds them all
+        budget.take_element()
+        budget.take_string(key)
+        items.append((key, item))
+    if items and all(type(k) is int for k, _ in items) and _is_sequence(items):
         items.sort(key=lambda kv: kv[0])
-        return [from_lua(item, _depth + 1) for _, item in items]
+        return [_from_lua(item, depth + 1, budget) for _, item in items]
     out = {}
     for key, item in items:
         if lua54.lua_type(key) is not None:
             raise ConversionError("table keys must be strings or numbers")
-        out[key] = from_lua(item, _depth + 1)
+        out[key] = _from_lua(item, depth + 1, budget)
     return out
+
+
+def _is_sequence(items: list[tuple[int, Any]]) -> bool:
+    """True when the integer keys are exactly 1..n."""
+    keys = sorted(k for k, _ in items)
+    return keys[0] == 1 and keys[-1] == len(keys) and len(set(keys)) == len(keys)
 
 
 def lua_string(value: Any, what: str) -> str:

@@ -2,9 +2,10 @@
 
 Kept as Lua source so the sandbox is readable in one place. ``SANDBOX_LUA`` runs first (with
 ``tick, count``) and returns ``invoke`` (xpcall with one-line error text), ``compile``
-(text-only load) and ``describe``; ``API_LUA`` then turns a flat table of guarded Python
-callables (``"session.id" -> fn``) into the nested ``smelt`` table, wrapping every one in a
-Lua closure so no Python object is ever handed to scripts.
+(text-only load), ``describe`` and ``hook`` (the guards of long C calls run it too);
+``API_LUA`` then turns a flat table of guarded Python callables (``"session.id" -> fn``)
+into the nested ``smelt`` table, wrapping every one in a Lua closure so no Python object is
+ever handed to scripts.
 
 Invariants the sandbox keeps (tests/test_lua_sandbox.py):
 
@@ -15,6 +16,10 @@ Invariants the sandbox keeps (tests/test_lua_sandbox.py):
   turns them off inside a hook, in message handlers reached from it, and in ``__gc``): the
   host's Lua uses only functions captured at start-up, script ``xpcall`` handlers run after
   unwinding, ``__gc`` is refused and io's file metatable is hidden.
+* C functions that can run long (``string.rep``, the pattern functions, ``format``,
+  ``table.concat``) check their arguments first and count their work toward the hook
+  (``smelt_repl.lua.limits``); the host's Lua calls what it captured at set-up, never a
+  script's replacement.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ PRELUDE_CHUNK = "=[smelt]"
 
 SANDBOX_LUA = r"""
 local tick, count = ...
-local PRELUDE = "=[smelt]"
+local PRELUDE, STRIPPED = "=[smelt]", "=?"  -- the host's chunks (the guards are stripped)
 
 -- Everything the host's own Lua uses is captured here, once: a script that replaces a global
 -- (`pcall`, `error`, `getmetatable`, ...) or the string metatable's `__index` must never run
@@ -59,7 +64,7 @@ local function hook()
     sethook(hook, "", 1)
     local level = 2  -- locate the error in the first script frame, not in the host's Lua
     local info = getinfo(level, "S")
-    while info and info.source == PRELUDE do
+    while info and (info.source == PRELUDE or info.source == STRIPPED) do
       level = level + 1
       info = getinfo(level, "S")
     end
@@ -196,7 +201,7 @@ local function compile(src, name)
   return f, err
 end
 
-return invoke, compile, describe
+return invoke, compile, describe, hook
 """
 
 API_LUA = r"""

@@ -19,6 +19,7 @@ from typing import Any
 import lupa.lua54 as lua54
 
 from smelt_repl.lua.convert import to_lua
+from smelt_repl.lua.limits import STRIP_LUA, install_limits
 from smelt_repl.lua.prelude import API_LUA, PRELUDE_CHUNK, SANDBOX_LUA
 from smelt_repl.settings import DEFAULT_LUA_BUDGET
 from smelt_repl.sigint import SigintGuard
@@ -75,8 +76,10 @@ class LuaRuntimeBox:
         self._keyboard_interrupt = False
         self._deferred: deque[Callable[[], None]] = deque()
         self._draining = False
+        strip = self.lua.execute(STRIP_LUA, name=PRELUDE_CHUNK)  # needs string.dump: before the sandbox
         sandbox = self.lua.execute(SANDBOX_LUA, self._tick, HOOK_EVERY, name=PRELUDE_CHUNK)
-        self._invoke, self._compile, self._describe = sandbox
+        self._invoke, self._compile, self._describe, hook = sandbox
+        self.pattern_check, self._forget_scans = install_limits(strip, hook)
 
     # -- entering Lua ----------------------------------------------------------------------
 
@@ -94,6 +97,7 @@ class LuaRuntimeBox:
             self._start_entry()
             with SigintGuard(self.interrupt) as sigint:
                 raw = self._invoke_counted(fn, args)
+            self._release_scans()
             self._stop = None
             keyboard_interrupt, self._keyboard_interrupt = self._keyboard_interrupt, False
         sigint.deliver()
@@ -174,6 +178,11 @@ class LuaRuntimeBox:
             self.lua.globals().smelt = smelt
         return smelt
 
+    def install(self, source: str, *args: Any) -> Any:
+        """Run host Lua set-up code (named as the prelude: error locations skip it) with ``args``."""
+        with self._lock:
+            return self.lua.execute(source, *args, name=PRELUDE_CHUNK)
+
     # -- stopping Lua ------------------------------------------------------------------------
 
     @property
@@ -190,6 +199,13 @@ class LuaRuntimeBox:
         """Record a Ctrl-C that reached Python code called from Lua: stop, then re-raise later."""
         self._keyboard_interrupt = True
         self._stop = INTERRUPTED
+
+    def _release_scans(self) -> None:
+        """Let a large subject the pattern guards scanned be collected once the entry ends."""
+        try:
+            self._forget_scans()
+        except lua54.LuaError:
+            pass  # out of memory: the next scan replaces it anyway
 
     def _start_entry(self) -> None:
         self._ticks = 0
