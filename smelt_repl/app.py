@@ -362,6 +362,14 @@ class App:
         else:
             print(text, file=sys.stderr, flush=True)
 
+    def print_text(self, text: str) -> None:
+        """Lua's ``print``: the REPL's output, or stdout when headless (SPEC §5 as amended:
+        notify and errors go to stderr there, print to stdout)."""
+        if self.ui is not None:
+            self.ui.output(text)
+        else:
+            print(text, flush=True)
+
     def report_error(self, text: str) -> None:
         """Show one error line: in the scrollback, or on stderr when headless."""
         line = " ".join(text.split()) if "\n" in text else text
