@@ -66,6 +66,8 @@ class App:
         self.engine = ChatEngine(self.events, self.guard.lock)
         self.exit_code: int | None = None  # set by request_exit (a script's os.exit)
         self.failed_content: object | None = None  # the message of a turn taken back, for :retry
+        self.reasoning_effort: str | None = None  # :reasoning LEVEL; None: the model's setting
+        self.served_models: dict[tuple, list[str]] = {}  # what each server lists, asked once a run
         self.session: Session = store.new_session(self.cwd)
 
     def attach_ui(self, ui: UiHost) -> None:
@@ -172,7 +174,9 @@ class App:
         on it is the turn in flight: cancelling it, or a session change, stops it before it
         sends anything. The caller runs it with ``run_turn``."""
         self.failed_content = None
-        return self.guard.begin_turn(lambda: TurnHandle(content, self.session, attachments))
+        turn = self.guard.begin_turn(lambda: TurnHandle(content, self.session, attachments))
+        turn.reasoning_effort = self.reasoning_effort
+        return turn
 
     def run_turn(self, turn: TurnHandle, sink: Sink | None = None,
                  on_end: Callable[[TurnResult], None] | None = None) -> TurnResult:

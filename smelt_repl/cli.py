@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="one-shot: send MESSAGE (none or '-': read stdin; piped stdin is added to "
                         "MESSAGE as a code block), stream the reply to stdout, exit; with -r/-c in that session")
     parser.add_argument("--json", action="store_true", help="with -p: print the turn as one JSON object")
+    parser.add_argument("--show-reasoning", action="store_true",
+                        help="with -p: print the model's reasoning (in a <thinking> block) before the answer")
     parser.add_argument("-s", "--system", metavar="TEXT", help="the system prompt for this run")
     parser.add_argument("--list", action="store_true", help="list saved sessions, newest first")
     parser.add_argument("--cwd", action="store_true", help="with --list: only sessions started in this directory")

@@ -93,10 +93,17 @@ def first_run_hint(store: SessionStore, color: bool) -> str:
 TRUNCATED_MARK = "[truncated: the model hit its output limit · :more asks it to go on]"
 
 
+def thinking_line(reasoning: str) -> str:
+    """The folded "thinking" block shown after a reply that came with reasoning."""
+    words = len(reasoning.split())
+    return f"▸ thinking: {words:,} words (:thinking shows them)"
+
+
 def reply_trailer(record: dict, color: bool) -> str:
     """What follows a reply: the cancelled or truncated marker and/or its error line, then a
     blank line."""
-    out = dim_line(CANCELLED_MARK, color) if record.get("cancelled") else ""
+    out = dim_line(thinking_line(record["reasoning_content"]), color) if record.get("reasoning_content") else ""
+    out += dim_line(CANCELLED_MARK, color) if record.get("cancelled") else ""
     if record.get("truncated"):
         out += dim_line(TRUNCATED_MARK, color)
     if record.get("error"):

@@ -129,13 +129,16 @@ class ChatEngine:
         text, reasoning = SurrogateJoiner(), SurrogateJoiner()
         messages = request_messages(turn.session.messages, turn.session.read_attachment)
         request = ChatRequest(model=model.model, system=system, messages=messages,
-                              max_tokens=model.config.max_tokens)
+                              max_tokens=model.config.max_tokens, reasoning_effort=turn.reasoning_effort)
         try:
             for event in _in_background(provider_factory, request, cancel):
                 if isinstance(event, TextDelta):
                     self._show(text.feed(event.text), parts, sink)
                 elif isinstance(event, ReasoningDelta):
-                    result.reasoning += reasoning.feed(event.text)
+                    piece = reasoning.feed(event.text)
+                    result.reasoning += piece
+                    if piece and turn.on_reasoning is not None:
+                        turn.on_reasoning(piece)
                     result.reasoning_signature = event.signature or result.reasoning_signature
                 else:
                     _take_report(event, result)
@@ -184,7 +187,7 @@ class ChatEngine:
         if usage is not None:
             try:
                 result.cost_usd = max(0.0, cost_usd(usage, model.config))
-                session.record_usage(model.key, usage, result.cost_usd)
+                session.record_usage(model.key, usage, result.cost_usd, reasoning_estimated=result.reasoning_estimated)
             except (TypeError, ValueError, OverflowError):  # a figure the ledger cannot hold
                 log.warning("usage of a %s call not recorded: %r", model.key, usage, exc_info=True)
 

@@ -46,7 +46,8 @@ def run_headless(args: argparse.Namespace, session_id: str | None = None) -> int
             return fail(kind.hint)
         if isinstance(kind, CommandInput):
             return fail(f'":{kind.name}" requires interactive mode')
-        return _one_shot(app, kind.text, as_json=bool(getattr(args, "json", False)))
+        return _one_shot(app, kind.text, as_json=bool(getattr(args, "json", False)),
+                         show_reasoning=bool(getattr(args, "show_reasoning", False)))
     finally:
         app.shutdown()
 
@@ -99,16 +100,23 @@ def _start_app(args: argparse.Namespace, session_id: str | None):  # noqa: ANN20
     return app, host
 
 
-def _one_shot(app, message: str, as_json: bool) -> int:  # noqa: ANN001
+def _one_shot(app, message: str, as_json: bool, show_reasoning: bool = False) -> int:  # noqa: ANN001
     from smelt_repl.app import ConfigError
 
     out = _Stdout()
+    thinking = _Thinking(out) if show_reasoning and not as_json else None
     try:
         model = app.resolved_model()
+        turn = app.new_turn(message)
+        if thinking is not None:
+            turn.on_reasoning = thinking.write
         with raising_on_stop_signals() as stopped:
-            result = app.send(message, None if as_json else out.write)
+            sink = None if as_json else (thinking.before_answer(out.write) if thinking else out.write)
+            result = app.run_turn(turn, sink)
     except ConfigError as exc:  # nothing was sent and nothing written
         return fail(str(exc))
+    if thinking is not None:
+        thinking.close()
     if as_json:
         out.write(json_result(app, model.key, result) + "\n")
     elif out.wrote_any and not result.reply.endswith("\n"):
@@ -132,6 +140,32 @@ def json_result(app, model_key: str, result) -> str:  # noqa: ANN001
         "session_id": app.session.id, "cancelled": result.cancelled or result.interrupted, "error": result.error,
         "truncated": result.truncated,
     }).decode()
+
+
+class _Thinking:
+    """``--show-reasoning``: the model's reasoning on stdout as it streams, inside a
+    ``<thinking>`` block that closes before the answer."""
+
+    def __init__(self, out: _Stdout) -> None:
+        self._out = out
+        self._open = False
+
+    def write(self, text: str) -> None:
+        if not self._open:
+            self._out.write("<thinking>\n")
+            self._open = True
+        self._out.write(text)
+
+    def close(self) -> None:
+        if self._open:
+            self._out.write("\n</thinking>\n\n")
+            self._open = False
+
+    def before_answer(self, write):  # noqa: ANN001, ANN202 - a sink in, a sink out
+        def answer(text: str) -> None:
+            self.close()
+            write(text)
+        return answer
 
 
 class _Stdout:

@@ -16,6 +16,7 @@ take too.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,8 @@ class TurnHandle:
         self.detached = False
         self.user_index: int | None = None  # where its message stands in the live history
         self.reply_fields: dict[str, object] = {}  # more fields for the reply's record
+        self.reasoning_effort: str | None = None  # None: the model's own setting
+        self.on_reasoning: Callable[[str], None] | None = None  # reasoning text as it streams
         self._thread_id: int | None = None
 
     @property

@@ -158,7 +158,7 @@ class TurnRunner:
 
     def _trailer(self, result: TurnResult) -> str:
         record = {"cancelled": result.cancelled or result.interrupted, "error": result.error,
-                  "truncated": result.truncated}
+                  "truncated": result.truncated, "reasoning_content": result.reasoning}
         return display.reply_trailer(record, self.color)
 
     def _finish(self, turn: _Turn, renderer: StreamRenderer, trailer: str) -> None:

@@ -56,7 +56,8 @@ def test_model_command_switches_by_name_and_bare_name(loop_sh, provider_server):
     assert "loop/small" in loop_sh.status
 
 
-def test_model_picker_marks_the_current_model_and_picks(loop_sh):
+def test_model_picker_marks_the_current_model_and_picks(loop_sh, provider_server):
+    provider_server.script(models=None)  # the server lists none: the configured ones only
     loop_sh.command(":model")
     loop_sh.wait_for(lambda: loop_sh.shell.picker.active, what="picker")
     labels = [choice.label for choice in loop_sh.shell.picker.choices]

@@ -245,7 +245,7 @@ def test_help_lists_commands(sh):
 
 def test_tab_completes_command_names_with_descriptions(sh):
     found = completions(sh.shell, ":re")
-    assert set(found) == {"rewind", "reset", "retry"} and "new empty session" in found["reset"]
+    assert set(found) == {"rewind", "reset", "retry", "reasoning"} and "new empty session" in found["reset"]
     assert set(completions(sh.shell, ":set ")) == {"vim", "novim"}
     assert completions(sh.shell, "hello :re") == {}
     sh.type(":fo")

@@ -8,7 +8,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion, Path
 from prompt_toolkit.document import Document
 
 from smelt_repl.commands.base import ShellOps
-from smelt_repl.commands.models import model_choices
+from smelt_repl.commands.models import REASONING_LEVELS, model_choices
 from smelt_repl.commands.table import HELP_TOPICS, all_commands
 from smelt_repl.lua.registries import split_command_line
 
@@ -27,6 +27,8 @@ def argument_choices(shell: ShellOps, name: str, arg: str, requested: bool) -> I
             yield str(n), turn.label
     elif name == "model":
         yield from model_choices(shell)
+    elif name == "reasoning":
+        yield from ((level, "") for level in REASONING_LEVELS)
     elif name == "help":
         yield from HELP_TOPICS.items()
     elif name in ("load", "delete") and requested:

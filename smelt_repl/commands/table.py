@@ -7,7 +7,7 @@ from smelt_repl.commands.base import Command, CommandError, ShellOps, run_guarde
 from smelt_repl.commands.clipboard_commands import copy_reply
 from smelt_repl.commands.conversation import attach_file, fork, history, more, reset, retry, rewind, title
 from smelt_repl.commands.export_command import export
-from smelt_repl.commands.models import model
+from smelt_repl.commands.models import model, reasoning, thinking
 from smelt_repl.commands.saved_sessions import delete, load, sessions
 from smelt_repl.events import EVENTS
 from smelt_repl.lua.registries import split_command_line
@@ -34,6 +34,9 @@ BUILTINS: tuple[Command, ...] = (
     Command("delete", ":delete ID", "delete a saved session", delete),
     Command("reset", ":reset", "start a new empty session", reset),
     Command("model", ":model [NAME]", "the model for the next replies (a picker without NAME)", model),
+    Command("reasoning", ":reasoning [LEVEL]", "ask for low/medium/high reasoning, off, or the model's default",
+            reasoning),
+    Command("thinking", ":thinking", "show the reasoning behind the last reply in full", thinking),
     Command("more", ":more", "ask the model to go on where its reply stopped (after [truncated])", more),
     Command("retry", ":retry", "send the failed message again, or regenerate the last reply", retry),
     Command("attach", ":attach PATH", "attach a file to the next message (as @PATH in it does)", attach_file),

@@ -19,6 +19,7 @@ class TokenTotals:
 
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
+    reasoning_estimated: bool = False  # some of the reasoning count is our estimate
 
     @property
     def total(self) -> int:
@@ -40,10 +41,15 @@ class TokenTotals:
         cost = record.get("cost_usd")
         if isinstance(cost, (int, float)) and cost > 0:
             self.cost_usd += float(cost)
+        if record.get("reasoning_estimated") is True:
+            self.reasoning_estimated = True
 
     def as_dict(self) -> dict:
         """The shape of ``smelt.session.tokens()``."""
-        return {**self.usage.counts(), "total": self.total, "cache_hit_ratio": self.cache_hit_ratio}
+        totals = {**self.usage.counts(), "total": self.total, "cache_hit_ratio": self.cache_hit_ratio}
+        if self.reasoning_estimated:  # only then: the seed's shape stays as it is
+            totals["reasoning_estimated"] = True
+        return totals
 
 
 def sum_usage(records: Iterable[dict]) -> TokenTotals:

@@ -167,9 +167,13 @@ class Session:
         except (OSError, SessionError):
             return None
 
-    def record_usage(self, model: str, usage: Usage, cost_usd: float = 0.0) -> dict:
-        """Record one model call's usage and cost in the ledger (fsynced)."""
+    def record_usage(self, model: str, usage: Usage, cost_usd: float = 0.0, *,
+                     reasoning_estimated: bool = False) -> dict:
+        """Record one model call's usage and cost in the ledger (fsynced); ``reasoning_estimated``
+        marks a reasoning count that is our estimate, not the server's."""
         record = usage_record(model, usage, cost_usd)
+        if reasoning_estimated:
+            record["reasoning_estimated"] = True
         record["history_len"] = len(self.history.messages)
         self._write_ledger(record, fsync=True)
         self.totals.add(record)
