@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,6 @@ from prompt_toolkit.completion import merge_completers
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.filters import Condition, has_focus
-from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import History
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
@@ -48,17 +46,16 @@ from smelt_repl.screen_erase import keep_erases_out_of_history
 from smelt_repl.scrollback import Scrollback, Writer
 from smelt_repl.settings import DEFAULT_SETTINGS
 from smelt_repl.shell_application import ESCAPE_DELAY, ShellApplication
+from smelt_repl.shell_status import StatusLine
 from smelt_repl.sigint import sigint_from_terminal
-from smelt_repl.status import StatusFacts, activity_text, mode_label, status_fragments, status_text
 from smelt_repl.stop_signals import STOP_SIGNALS
-from smelt_repl.turn_runner import ENDING, WAITING, TurnRunner
+from smelt_repl.turn_runner import TurnRunner
 from smelt_repl.user_keymaps import UserKeymaps
 
 if TYPE_CHECKING:
     from smelt_repl.app import App
     from smelt_repl.lua_host import LuaHost
 
-HINT_SECONDS = 4.0
 LUA_BUSY = "Lua is busy in a turn's event handler (Ctrl-C stops it)"
 
 __all__ = ["Shell"]
@@ -84,12 +81,10 @@ class Shell:
         self.actions = Actions(self)
         self.user_keys = KeyBindings()
         self.keymaps = UserKeymaps(self.user_keys, has_focus(self.buffer))
-        self._hint: tuple[str, float] = ("", 0.0)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._context = contextvars.copy_context()
-        self._spinning = False
         input_focused = has_focus(self.buffer)
-        self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), self._status,
+        self.screen = build_layout(self.buffer, self.picker, picker_bindings(self.picker), lambda: self.status_line.fragments(),
                                    self.command_line, command_line_bindings(self.command_line))
         self.application = ShellApplication(
             layout=self.screen.layout, style=STYLE, editing_mode=EditingMode.VI, full_screen=False,
@@ -105,6 +100,7 @@ class Shell:
         keep_erases_out_of_history(self.terminal)
         self.color = display.wants_color(self.terminal) if color is None else color
         self.scrollback = Scrollback(write or self._write_terminal)
+        self.status_line = StatusLine(self)
         self.runner = TurnRunner(app, self.scrollback, self.width, self.color, self.application.invalidate,
                                  self._offer_again)
         self.stopped_by: int | None = None  # SIGTERM / SIGHUP, when one ended the REPL
@@ -274,10 +270,11 @@ class Shell:
 
     def hint(self, text: str) -> None:
         """Show a short message in the status line for a few seconds."""
-        self._hint = (text, time.monotonic())
-        self.application.invalidate()
-        if self._loop is not None:
-            self._loop.call_later(HINT_SECONDS + 0.05, self.application.invalidate)
+        self.status_line.hint(text)
+
+    def status_text(self) -> str:
+        """The status line as plain text."""
+        return self.status_line.text()
 
     def run_command_line(self, line: str) -> None:
         """What Enter on the Vim command line does: run ``line`` as a command, whatever it is."""
@@ -310,49 +307,8 @@ class Shell:
         if not self.runner.start(text, attachments):
             return False
         if self.application.is_running:
-            self.application.create_background_task(self._spin())
+            self.application.create_background_task(self.status_line.spin())
         return True
-
-    def status_text(self) -> str:
-        """The status line as plain text."""
-        return status_text(self.status_facts())
-
-    def status_facts(self) -> StatusFacts:
-        """What the status line shows now."""
-        from smelt_repl.app import ConfigError
-
-        app = self.app
-        try:
-            model = app.resolved_model()
-            model_key, window = model.key, model.config.context_window
-        except ConfigError:
-            model_key, window = "(bad model)", None
-        session = app.session
-        return StatusFacts(model_key, mode_label(self.application), session.context_tokens(), window,
-                           session.cost(), self._activity())
-
-    # -- internals -----------------------------------------------------------------------
-
-    def _activity(self) -> str:
-        text, at = self._hint
-        hint = text if time.monotonic() - at < HINT_SECONDS else ""
-        return activity_text(self.runner.phase, self.host is not None and self.host.running, hint)
-
-    def _status(self) -> StyleAndTextTuples:
-        return status_fragments(self.status_facts())  # type: ignore[return-value]
-
-    async def _spin(self) -> None:
-        if self._spinning:
-            return
-        self._spinning = True
-        try:
-            while self.runner.busy:  # queued messages wait for their first token too
-                if self.runner.phase in (WAITING, ENDING):
-                    self.application.invalidate()
-                await asyncio.sleep(0.1)
-        finally:
-            self._spinning = False
-        self.application.invalidate()
 
     def _lua_busy_elsewhere(self) -> bool:
         # Keys are read only while no Lua runs on the UI thread: running Lua is on the worker.

@@ -50,23 +50,20 @@ def test_ctrl_z_suspends_the_repl(sh, monkeypatch):
     assert suspended == [True]
 
 
+def after(sh, keys: str) -> str:
+    """Type ``keys`` and return the prompt's text once the shell has handled them."""
+    sh.type(keys)
+    sh.sync()
+    return sh.buffer_text
+
+
 def test_dot_repeats_the_last_change(sh):
     sh.type("one two three four five")
     sh.escape()
-    sh.type("0dw")
-    sh.sync()
-    assert sh.buffer_text == "two three four five"
-    sh.type(".")
-    sh.sync()
-    assert sh.buffer_text == "three four five"
+    assert after(sh, "0dw") == "two three four five"
+    assert after(sh, ".") == "three four five"
     sh.type("cwTRES")
     sh.escape()
-    sh.type("w.")
-    sh.sync()
-    assert sh.buffer_text == "TRES TRES five"
-    sh.type("02x")
-    sh.sync()
-    assert sh.buffer_text == "ES TRES five"
-    sh.type(".")
-    sh.sync()
-    assert sh.buffer_text == " TRES five"
+    assert after(sh, "w.") == "TRES TRES five"
+    assert after(sh, "02x") == "ES TRES five"
+    assert after(sh, ".") == " TRES five"
