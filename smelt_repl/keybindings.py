@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from prompt_toolkit.filters import (
     Always,
+    Condition,
     Filter,
     FilterOrBool,
     emacs_insert_mode,
@@ -67,6 +68,9 @@ def picker_bindings(picker: Picker) -> KeyBindings:
     for keys, index in ((("home",), 0), (("g",), 0), (("end",), -1), (("G",), -1)):
         kb.add(*keys)(lambda event, index=index: picker.move_to(index))
     kb.add("enter")(lambda event: picker.pick())
+    for key in ("y", "n"):  # a question's answers (rows with that key)
+        kb.add(key, filter=Condition(lambda key=key: any(c.key == key for c in picker.choices)))(
+            lambda event, key=key: picker.pick_key(key))
     for keys in (("escape",), ("c-c",), ("q",)):
         kb.add(*keys, eager=True)(lambda event: picker.close())
     return kb

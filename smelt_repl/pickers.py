@@ -20,6 +20,7 @@ class Choice:
 
     label: str
     value: Any
+    key: str | None = None  # a key that picks this row at once (y / n of a question)
 
 
 class Picker:
@@ -65,6 +66,15 @@ class Picker:
         self.close()
         if on_pick is not None and choice is not None:
             on_pick(choice.value)
+
+    def pick_key(self, key: str) -> bool:
+        """Pick the row whose ``key`` is ``key``; False when no row has it."""
+        for index, choice in enumerate(self.choices):
+            if choice.key == key:
+                self.index = index
+                self.pick()
+                return True
+        return False
 
     def close(self) -> None:
         """Close the list without picking."""

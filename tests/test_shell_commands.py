@@ -197,10 +197,18 @@ def test_load_and_delete_by_prefix(sh):
     sh.command(f":load {first[:6]}")
     sh.wait_for(lambda: sh.app.session.id == first, what="load")
     sh.command(f":delete {second[:6]}")
+    sh.wait_for(lambda: sh.shell.picker.active, what="the y/N question")
+    assert sh.shell.picker.choices[0].label == "no, keep it"  # N is the default
+    sh.type("\r")
+    sh.wait_output("kept")
+    assert (sh.app.store.root / second).exists()
+    sh.command(f":delete {second[:6]}")
+    sh.wait_for(lambda: sh.shell.picker.active, what="the y/N question")
+    sh.type("y")
     sh.wait_output(f"deleted session {second[:8]}")
     assert not (sh.app.store.root / second).exists()
     sh.command(f":delete {first}")
-    sh.wait_output("current")  # refused: it is the current session
+    sh.wait_output("that is the session you are in")  # refused: it is the current session
     assert (sh.app.store.root / first).exists()
     sh.command(":load zzzz")
     sh.command(":load")

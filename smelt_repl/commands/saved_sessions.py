@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smelt_repl.commands.base import CommandError, ShellOps, guarded, no_args
-from smelt_repl.pickers import session_choices
+from smelt_repl.pickers import Choice, session_choices
 
 
 def sessions(shell: ShellOps, args: str) -> None:
@@ -28,9 +28,20 @@ def load(shell: ShellOps, args: str) -> None:
 
 
 def delete(shell: ShellOps, args: str) -> None:
-    """``:delete ID``: remove a saved session (never the current one)."""
+    """``:delete ID``: remove a saved session (never the current one), after a y/N question."""
     if not args:
         raise CommandError("usage: :delete ID")
     session_id = shell.app.store.resolve(args)
+    if session_id == shell.app.session.id:
+        raise CommandError("that is the session you are in: :reset or :load another first")
+    label = next((row.get("title") or row.get("subtitle") or "" for row in shell.app.list_sessions()
+                  if row["id"] == session_id), "")
+    choices = [Choice("no, keep it", False, key="n"),
+               Choice(f"yes, delete {session_id[:8]} {label[:50]}".rstrip(), True, key="y")]
+    shell.open_picker(f"delete session {session_id[:8]}? (y/N)", choices,
+                      lambda yes: guarded(shell, _delete_now, session_id) if yes else shell.print("kept"))
+
+
+def _delete_now(shell: ShellOps, session_id: str) -> None:
     shell.app.delete(session_id)
     shell.print(f"deleted session {session_id[:8]}")
