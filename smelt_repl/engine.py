@@ -69,6 +69,7 @@ class ChatEngine:
     def __init__(self, events: EventBus, session_lock: threading.RLock) -> None:
         self.events = events
         self.session_lock = session_lock
+        self._requests = RequestMessages()
 
     def run(
         self,
@@ -127,7 +128,7 @@ class ChatEngine:
             return result
         parts: list[str] = []
         text, reasoning = SurrogateJoiner(), SurrogateJoiner()
-        messages = request_messages(turn.session.messages, turn.session.read_attachment)
+        messages = self._requests(turn.session.messages, turn.session.read_attachment)
         request = ChatRequest(model=model.model, system=system, messages=messages,
                               max_tokens=model.config.max_tokens, reasoning_effort=turn.reasoning_effort)
         try:
@@ -232,12 +233,40 @@ def _in_background(provider_factory: Callable[[], Provider], request: ChatReques
         forget()
 
 
+class RequestMessages:
+    """``request_messages`` for one history that only grows between rewinds: the messages
+    already converted are kept, so a turn on a long session converts only what is new."""
+
+    def __init__(self) -> None:
+        self._history: list[dict] | None = None
+        self._done = 0  # records of the history converted so far
+        self._last: dict | None = None  # the last of them, to notice a history that changed
+        self._out: list[dict] = []
+
+    def __call__(self, history: list[dict], load_attachment: LoadFile | None = None) -> list[dict]:
+        """The API messages of ``history`` (see ``request_messages``)."""
+        unchanged = (history is self._history and len(history) >= self._done
+                     and (self._done == 0 or history[self._done - 1] is self._last))
+        if not unchanged:
+            self._history, self._done, self._last, self._out = history, 0, None, []
+        _convert(history[self._done:], self._out, load_attachment)
+        self._done = len(history)
+        self._last = history[-1] if history else None
+        return list(self._out)
+
+
 def request_messages(history: list[dict], load_attachment: LoadFile | None = None) -> list[dict]:
     """The live history as API messages: empty replies (failed turns) dropped, consecutive
     user messages merged, roles the APIs do not know turned into user text, attachments
     (read with ``load_attachment``) expanded into their messages."""
     out: list[dict] = []
-    for record in history:
+    _convert(history, out, load_attachment)
+    return out
+
+
+def _convert(records: list[dict], out: list[dict], load_attachment: LoadFile | None) -> None:
+    """Append the API messages of ``records`` to ``out`` (merging into its last one)."""
+    for record in records:
         role, content = record.get("role"), record.get("content")
         if role == "user" and record.get("attachments") and load_attachment is not None:
             content = expand(content, record["attachments"], load_attachment)
@@ -248,10 +277,9 @@ def request_messages(history: list[dict], load_attachment: LoadFile | None = Non
         if role not in ("user", "assistant"):
             role, content = "user", message_text(content)
         if out and out[-1]["role"] == role == "user":
-            out[-1]["content"] = _join_contents(out[-1]["content"], content)
+            out[-1] = {"role": "user", "content": _join_contents(out[-1]["content"], content)}
             continue
         out.append({"role": role, "content": content})
-    return out
 
 
 def _join_contents(first: object, second: object) -> object:

@@ -257,3 +257,20 @@ def test_a_switch_asked_for_mid_turn_leaves_the_whole_turn_in_the_old_session(ap
     app.send("during")
     assert old.closed and app.session is not old and app.session.messages == []
     assert [m["content"] for m in app.store.open(old.id).messages][-2:] == ["during", "one two three four"]
+
+
+def test_request_messages_kept_between_turns_match_a_fresh_conversion():
+    from smelt_repl.engine import RequestMessages
+
+    convert = RequestMessages()
+    history = [{"role": "user", "content": "a"}, {"role": "assistant", "content": ""}]
+    assert convert(history) == request_messages(history)
+    history.append({"role": "user", "content": "b"})  # merged into the failed turn's message
+    assert convert(history) == request_messages(history) == [{"role": "user", "content": "a\n\nb"}]
+    history.append({"role": "assistant", "content": "B"})
+    assert convert(history) == request_messages(history)
+    del history[1:]  # a rewind: the history shrank
+    history.append({"role": "user", "content": "c"})
+    assert convert(history) == request_messages(history) == [{"role": "user", "content": "a\n\nc"}]
+    other = [{"role": "user", "content": "x"}]  # another session's history
+    assert convert(other) == [{"role": "user", "content": "x"}]

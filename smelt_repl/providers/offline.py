@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from typing import Iterator
 
 from smelt_repl.session_core.content import first_line, message_text
@@ -30,8 +31,10 @@ _HELP = f"""\
 - or `smelt.provider.register(...)` and `smelt.settings.model` in `init.lua`"""
 
 
+@lru_cache(maxsize=1 << 16)
 def count_tokens(text: str) -> int:
-    """A rough, deterministic token count: words and punctuation marks."""
+    """A rough, deterministic token count: words and punctuation marks. Cached: a turn on a
+    long session counts only what is new (the history's texts are the same str objects)."""
     return len(_TOKEN.findall(text))
 
 
