@@ -7,10 +7,21 @@ is never wrapped. Inline markup does not span source lines.
 With ``color=False`` the layout is the same without escape codes: headings keep their ``#``
 marks and inline code its backticks, since neither bold nor colour can show them.
 
-Importing this package is cheap; markdown-it-py and pygments load on the first reply.
+Importing this package is cheap: the renderer (and markdown-it-py and pygments under it)
+loads on first use, so the first prompt, which only needs ``ansi`` for widths, does not
+wait for it.
 """
 
+from typing import Any
+
 from .ansi import strip_ansi
-from .stream import StreamRenderer, render_markdown
 
 __all__ = ["StreamRenderer", "render_markdown", "strip_ansi"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("StreamRenderer", "render_markdown"):
+        from . import stream
+
+        return getattr(stream, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
