@@ -120,7 +120,7 @@ class _StreamingApp:
     def __init__(self, deltas: list[str]) -> None:
         self.deltas = deltas
 
-    def new_turn(self, content: object) -> object:
+    def new_turn(self, content: object, attachments: object = None) -> object:
         from smelt_repl.turn_handle import TurnHandle
 
         return TurnHandle(content, None)  # type: ignore[arg-type] - no session: nothing is written
