@@ -38,6 +38,7 @@ def run_headless(args: argparse.Namespace, session_id: str | None = None) -> int
             return app.exit_code
         if args.lua is not None:
             ok = host.run_file(args.lua)
+            host.wait_tasks()  # smelt.spawn tasks still sleeping finish before the exit
             if app.exit_code is not None:
                 return app.exit_code
             return EXIT_OK if ok else EXIT_ERROR

@@ -25,6 +25,7 @@ from smelt_repl.lua import api_table
 from smelt_repl.lua.api_config import ConfigApi
 from smelt_repl.lua.api_extend import ExtendApi
 from smelt_repl.lua.api_session import SessionApi
+from smelt_repl.lua.api_tasks import TaskApi
 from smelt_repl.lua.bindings import Tier, guard
 from smelt_repl.lua.convert import ConversionError, format_lua_value, from_lua
 from smelt_repl.lua.os_exit import EXIT_MESSAGE, OS_EXIT_LUA
@@ -57,7 +58,8 @@ class LuaHost:
         self.runtime = LuaRuntimeBox(max_memory=max_memory, budget=self._budget)
         self.commands_registry = CommandRegistry()
         self.subscriptions = Subscriptions()
-        self.runtime.install_api(self._bindings())
+        self.tasks = TaskApi(app, self.runtime.lua, self.runtime.run_later, self.call)
+        self.tasks.resumer = self.runtime.install_api(self._bindings())
         request_exit = guard("os.exit", self._request_exit, Tier.HOST, self._has_ui,
                              self.runtime.note_keyboard_interrupt)
         self.runtime.install(OS_EXIT_LUA, request_exit, EXIT_MESSAGE)
@@ -67,17 +69,26 @@ class LuaHost:
     def run_command(self, name: str, args: str = "") -> bool:
         """Run the Lua command ``name`` with ``args``; False when no such command exists.
 
-        An error in the handler is reported; the return value is still True (it ran).
+        The handler gets nil for no arguments. An error in the handler is reported; the return
+        value is still True (it ran).
         """
         command = self.commands_registry.get(name)
         if command is None:
             return False
-        self.call(command.handler, args)
+        self.call(command.handler, args or None)
         return True
 
     def commands(self) -> list[tuple[str, str]]:
-        """Lua-registered commands as ``(name, desc)``, sorted by name (for :help and Tab)."""
+        """Lua-registered commands as ``(name, desc)``, sorted by name, hidden ones included."""
         return [(c.name, c.desc) for c in self.commands_registry.all()]
+
+    def hidden_commands(self) -> set[str]:
+        """Names of the commands registered with ``hidden = true`` (left out of :help and Tab)."""
+        return {c.name for c in self.commands_registry.all() if c.hidden}
+
+    def wait_tasks(self, timeout: float | None = None) -> bool:
+        """Wait until no ``smelt.spawn`` task waits (headless, before exiting); False on timeout."""
+        return self.tasks.pending.wait_idle(timeout)
 
     def exec(self, code: str, chunkname: str = "=:lua") -> None:
         """Run a string of Lua (``:lua CODE``); ``=expr`` prints the expression's values,
@@ -176,6 +187,6 @@ class LuaHost:
         lua = self.runtime.lua
         halves = (SessionApi(self.app, lua), ConfigApi(self.app, lua),
                   ExtendApi(self.app, lua, self.commands_registry, self.subscriptions, self.call,
-                            self.runtime.run_or_defer))
+                            self.runtime.run_or_defer), self.tasks)
         return {row.name: guard(row.name, fn, row.tier, self._has_ui, self.runtime.note_keyboard_interrupt)
                 for row, fn in api_table.bound(halves)}

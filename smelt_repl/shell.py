@@ -37,7 +37,7 @@ from smelt_repl.dot_repeat import DotRepeat
 from smelt_repl.input_history import project_history
 from smelt_repl.input_rule import CommandInput, classify
 from smelt_repl.keybindings import picker_bindings, shell_bindings
-from smelt_repl.keynotation import parse_keys
+from smelt_repl.keynotation import check_keymap_mode, parse_keys
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.paste import paste_key_bindings
 from smelt_repl.pickers import Choice, Picker
@@ -235,6 +235,12 @@ class Shell:
             raise ValueError("keymap action must be a function")
         leader = self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"]
         self.keymaps.add(mode, parse_keys(keys, leader), keys, lambda: self._run_user_action(action, keys), desc)
+
+    def remove_keymap(self, mode: str, keys: str) -> None:
+        """Undo ``add_keymap`` (smelt's ``Reg:remove()``)."""
+        leader = self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"]
+        parsed = parse_keys(keys, leader)
+        self.on_ui(lambda: self.keymaps.remove(check_keymap_mode(mode), parsed))
 
     def user_keymaps(self) -> list[tuple[str, str, str]]:
         """Lua keymaps as ``(mode, keys, description)``, for ``:help``."""

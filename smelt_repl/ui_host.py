@@ -37,5 +37,8 @@ class UiHost(Protocol):
         is no such command. Errors a person can cause are raised as ValueError-like
         exceptions with a readable message."""
 
+    def remove_keymap(self, mode: str, keys: str) -> None:
+        """Undo ``add_keymap``."""
+
     def add_keymap(self, mode: str, keys: str, action: object, desc: str | None) -> None:
         """Bind ``keys`` in vim mode ``mode`` ("n" or "i") to the callable ``action``."""

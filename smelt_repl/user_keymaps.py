@@ -29,6 +29,13 @@ class UserKeymaps:
         self._handlers[(mode, parsed)] = bind_user_keys(self._kb, mode, parsed, action, self._input_focused)
         self._described[(mode, parsed)] = (written, desc or "")
 
+    def remove(self, mode: str, parsed: tuple[str, ...]) -> None:
+        """Unbind ``parsed`` keys in ``mode`` (no-op when unbound)."""
+        handler = self._handlers.pop((mode, parsed), None)
+        if handler is not None:
+            self._kb.remove(handler)
+        self._described.pop((mode, parsed), None)
+
     def listing(self) -> list[tuple[str, str, str]]:
         """``(mode, keys, description)`` of every keymap, in the order they were set."""
         return [(mode, keys, desc) for (mode, _), (keys, desc) in self._described.items()]

@@ -132,7 +132,8 @@ def test_host_tier_works_headless(headless_host, headless_app, capsys):
         print("also", 2)
     """)
     assert headless_app.settings["model"] == "offline/default" and headless_app.system_sections == ["extra"]
-    assert capsys.readouterr().err == "to stderr\nalso\t2\n"
+    captured = capsys.readouterr()
+    assert (captured.err, captured.out) == ("to stderr\n", "also\t2\n")  # print: stdout headless
 
 
 # -- settings, system, output -----------------------------------------------------------------

@@ -66,10 +66,11 @@ def test_run_file(headless_host, tmp_path, capsys):
     assert headless_host.run_file(good) is True
     assert headless_host.run_file(bad) is False
     assert headless_host.run_file(tmp_path / "missing.lua") is False
-    err = capsys.readouterr().err.splitlines()
-    assert err[0] == "ran"
-    assert err[1] == f"error: {bad}:2: nope"
-    assert err[2].startswith(f"error: {tmp_path / 'missing.lua'}: cannot read Lua file")
+    captured = capsys.readouterr()
+    assert captured.out == "ran\n"  # print: stdout headless; errors: stderr
+    err = captured.err.splitlines()
+    assert err[0] == f"error: {bad}:2: nope"
+    assert err[1].startswith(f"error: {tmp_path / 'missing.lua'}: cannot read Lua file")
 
 
 def test_cli_headless_lua(xdg, tmp_path, capsys, monkeypatch):
@@ -77,7 +78,7 @@ def test_cli_headless_lua(xdg, tmp_path, capsys, monkeypatch):
     write(tmp_path / "ok.lua", "smelt.cmd.register('x', function() end)\nprint(#smelt.cmd.list())")
     write(tmp_path / "ui.lua", "print(smelt.session.id())")
     assert main(["--headless", "--lua", "ok.lua"]) == 0
-    assert capsys.readouterr().err == "1\n"
+    assert capsys.readouterr().out == "1\n"
     assert main(["--headless", "--lua", "ui.lua"]) == 1
     assert capsys.readouterr().err.strip() == (
         "error: ui.lua:1: smelt.session.id is UiHost-only: it needs the terminal UI (headless mode)")
@@ -100,9 +101,9 @@ def test_ctrl_c_stops_headless_lua_with_exit_130(xdg, tmp_path):
     write(xdg["config"] / "smelt" / "init.lua", "smelt.settings.lua_budget = 0")  # only Ctrl-C stops it
     write(tmp_path / "loop.lua", "print('looping')\nwhile true do end")
     proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", "--headless", "--lua", "loop.lua"],
-                            cwd=tmp_path, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, env=dict(os.environ), stdout=subprocess.PIPE, text=True)
     try:
-        assert proc.stderr.readline() == "looping\n"
+        assert proc.stdout.readline() == "looping\n"  # print: stdout headless
         time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 130

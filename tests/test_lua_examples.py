@@ -99,3 +99,31 @@ def test_every_example_loads_quietly_as_a_headless_plugin(headless_host, capsys,
     """Installed in plugins/, an example must not add an error to every `smelt-repl -p` run."""
     assert headless_host.run_file(path), f"{path.name} failed to load headless"
     assert capsys.readouterr().err == ""
+
+
+def test_share_in_the_real_repl(store, tmp_path, monkeypatch):
+    from smelt_repl.clipboard import osc52
+    from tests.shell_driver import ShellDriver
+
+    monkeypatch.setattr("smelt_repl.clipboard.system_tool", lambda: None)
+    config = tmp_path / "config"
+    (config / "plugins").mkdir(parents=True)
+    (config / "plugins" / "share.lua").write_text((EXAMPLES / "share.lua").read_text())
+    project = tmp_path / "project"
+    project.mkdir()
+    with ShellDriver(store, project, lua_config=config) as sh:
+        sh.command(":share")
+        sh.wait_output("share: nothing to share yet")
+        sh.submit("hello")
+        reply = [m for m in sh.app.session.messages if m["role"] == "assistant"][-1]["content"]
+        sh.command(":share")
+        sh.wait_for(lambda: sh.shell.picker.active, what="the share picker")
+        sh.type("\r")
+        out = sh.wait_output("share: copied")
+        assert f"share: copied {len(reply.encode())} characters of this session ({sh.app.resolved_model().key})" in out
+        assert osc52(reply) in "".join(sh.chunks)
+        sh.command(":share")
+        sh.wait_for(lambda: sh.shell.picker.active, what="the share picker")
+        sh.type("\x1b")
+        sh.wait_output("share: cancelled")
+        assert "error" not in sh.output.lower()

@@ -57,4 +57,4 @@ def test_headless_lua_run_ends_with_the_code_after_shutdown(xdg, tmp_path):
                       'print("before")\nos.exit(3)\nprint("after")\n')
     proc = run_cli("--headless", "--lua", str(script), env_dirs=xdg)
     assert proc.returncode == 3, proc.stderr
-    assert proc.stderr.splitlines() == ["before", "shutdown ran"]  # print goes to stderr headless
+    assert proc.stdout.splitlines() == ["before", "shutdown ran"]  # print goes to stdout headless

@@ -12,7 +12,7 @@ SAMPLE_ARGS = {"delete": "'abcd'", "load": "'abcd'", "text": "'abcd'", "texts": 
 
 
 def test_all_eighteen_functions_exist(host):
-    assert len(SESSION_FUNCTIONS) == 18
+    assert len(SESSION_FUNCTIONS) == 20  # SPEC §4's 18, plus title and messages (smelt-compat)
     found = lua_value(host, "(function() local t = {} for k in pairs(smelt.session) do t[#t+1] = k end "
                             "table.sort(t) return t end)()")
     assert found == sorted(SESSION_FUNCTIONS)
@@ -117,7 +117,7 @@ def test_list_text_texts_load_delete_reset(host, app, ui):
     rows = lua_value(host, "smelt.session.list()")
     assert [r["id"] for r in rows] == [second, first]
     assert set(rows[0]) >= {"id", "subtitle", "cwd", "updated_at_ms", "created_at_ms", "size_bytes"}
-    assert "title" not in rows[0] and "parent_id" not in rows[0]  # None -> absent
+    assert rows[0]["title"] == "" and rows[0]["parent_id"] == ""  # empty text fields: "", never nil
     assert "alpha bravo" in lua_value(host, f"smelt.session.text('{first}')")
     assert lua_value(host, "smelt.session.text('" + "0" * 64 + "')") is None
     texts = lua_value(host, f"smelt.session.texts({{'{first}', '{second}', '{'f' * 64}'}})")

@@ -5,6 +5,10 @@
 -- Prints one line per hit: the short id (8 characters) and the title, else the first
 -- user message.
 
+local function nonempty(s)  -- list rows carry "" for a missing title or subtitle
+  if s ~= "" then return s end
+end
+
 local function trim(s)
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
@@ -26,7 +30,7 @@ smelt.cmd.register("search", function(args)
     local text = texts[row.id]
     if text and text:lower():find(needle, 1, true) then
       hits = hits + 1
-      print(string.format("%s  %s", row.id:sub(1, 8), row.title or row.subtitle or "(untitled)"))
+      print(string.format("%s  %s", row.id:sub(1, 8), nonempty(row.title) or nonempty(row.subtitle) or "(untitled)"))
     end
   end
   if hits == 0 then

@@ -101,12 +101,20 @@ def all_commands(shell: ShellOps) -> list[tuple[str, str]]:
     """Every command name with its one-line description, built-ins first (a built-in that a
     Lua command replaces is listed once, as the Lua command)."""
     lua = lua_commands(shell)
-    return [(c.name, c.desc) for c in BUILTINS if c.name not in lua] + sorted(lua.items())
+    hidden = _hidden(shell)
+    return [(c.name, c.desc) for c in BUILTINS if c.name not in lua] + sorted(
+        item for item in lua.items() if item[0] not in hidden)
+
+
+def _hidden(shell: ShellOps) -> set[str]:
+    """Lua commands registered with ``hidden = true``: they run, but are not listed."""
+    return set(shell.host.hidden_commands()) if shell.host is not None else set()
 
 
 def help_text(shell: ShellOps) -> str:
     """The ``:help`` listing."""
-    lua = sorted(lua_commands(shell).items())
+    hidden = _hidden(shell)
+    lua = sorted(item for item in lua_commands(shell).items() if item[0] not in hidden)
     lines = ["Commands:"] + [f"  {c.usage:<20} {c.desc}" + ("  (replaced by a Lua command)" if c.name in dict(lua) else "")
                              for c in BUILTINS if c.name != "q"]
     if lua:

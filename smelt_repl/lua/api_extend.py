@@ -1,5 +1,5 @@
 """Extending the REPL from Lua: ``smelt.cmd`` (meta-commands), ``smelt.events``,
-``smelt.keymap`` and the output (``smelt.notify``, ``print``).
+``smelt.keymap`` and the output (``smelt.notify``, ``notify_error``, ``print``).
 
 Handlers that scripts hand over (commands, event handlers, keymaps) are always run through
 ``run_handler``, which isolates and reports their errors.
@@ -28,12 +28,19 @@ def _function(value: Any, what: str) -> Any:
     return value
 
 
-def _desc(opts: Any, what: str) -> str:
-    """The ``desc`` of an optional options table ("" when absent)."""
+def _options(opts: Any, what: str) -> dict:
+    """An optional options table as a dict ({} for nil)."""
     options = from_lua(opts) if opts is not None else {}
+    if options == []:
+        return {}
     if not isinstance(options, dict):
         raise ConversionError(f"{what}: opts must be a table with named fields, got {lua_type_name(opts)}")
-    desc = options.get("desc", "")
+    return options
+
+
+def _desc(opts: Any, what: str) -> str:
+    """The ``desc`` of an optional options table ("" when absent)."""
+    desc = _options(opts, what).get("desc", "")
     return desc if isinstance(desc, str) else str(desc)
 
 
@@ -48,31 +55,45 @@ class ExtendApi:
         self.subscriptions = subscriptions
         self.run_handler = run_handler
         self.defer = defer
+        self._tokens = 0
+        self._command_tokens: dict[str, int] = {}
 
     # -- commands ---------------------------------------------------------------------------
 
-    def cmd_register(self, name: Any = None, handler: Any = None, opts: Any = None) -> None:
-        """``smelt.cmd.register(name, handler, {desc=...})``."""
-        self.commands.register(lua_string(name, "smelt.cmd.register: name"),
-                               _function(handler, "smelt.cmd.register: handler"),
-                               _desc(opts, "smelt.cmd.register"))
+    def cmd_register(self, name: Any = None, handler: Any = None, opts: Any = None) -> Any:
+        """``smelt.cmd.register(name, handler, {desc, while_busy, args, hidden})``; returns
+        ``{name, token}`` for its Reg."""
+        options = _options(opts, "smelt.cmd.register")
+        command = self.commands.register(lua_string(name, "smelt.cmd.register: name"),
+                                         _function(handler, "smelt.cmd.register: handler"),
+                                         _desc(opts, "smelt.cmd.register"), hidden=bool(options.get("hidden")))
+        self._tokens += 1
+        self._command_tokens[command.name] = self._tokens
+        return to_lua(self.lua, [command.name, self._tokens])
+
+    def cmd_remove(self, name: Any = None, token: Any = None) -> None:
+        """``reg:remove()`` of a command: drop it if it was not registered again since."""
+        if isinstance(name, str) and self._command_tokens.get(name) == token:
+            del self._command_tokens[name]
+            self.commands.remove(name)
 
     def cmd_list(self) -> Any:
         """``smelt.cmd.list()``: rows ``{name, desc}`` sorted by name."""
         return to_lua(self.lua, [{"name": c.name, "desc": c.desc} for c in self.commands.all()])
 
     def cmd_resolve(self, line: Any = None) -> Any:
-        """Back end of ``smelt.cmd.run(line)``: a built-in command runs in the UI (its errors
-        come back as Lua errors); a Lua command comes back to be called in Lua (its errors
-        reach the caller too)."""
-        name, args = split_command_line(lua_string(line, "smelt.cmd.run: line"))
+        """Back end of ``smelt.cmd.run(line)`` (``fork``, ``/fork`` or ``:fork``): a Lua command
+        comes back to be called in Lua (it wins over a built-in, as on the command line; its
+        errors reach the caller); a built-in runs in the UI (its errors come back as Lua errors)."""
+        text = lua_string(line, "smelt.cmd.run: line").strip()
+        name, args = split_command_line(text[1:] if text.startswith("/") else text)
         if not name:
             raise LuaApiError("smelt.cmd.run: empty command line")
-        if self.app.ui.run_builtin(name, args):  # built-ins win, as on the command line
-            return None
         command = self.commands.get(name)
         if command is not None:
-            return to_lua(self.lua, {"handler": command.handler, "args": args})
+            return to_lua(self.lua, {"handler": command.handler, "args": args or None})
+        if self.app.ui.run_builtin(name, args):
+            return None
         raise LuaApiError(f"unknown command :{name}")
 
     # -- events -----------------------------------------------------------------------------
@@ -126,13 +147,32 @@ class ExtendApi:
 
         self.app.ui.add_keymap(mode, keys, action, _desc(opts, "smelt.keymap.set") or None)
 
+    def keymap_remove(self, mode: Any = None, keys: Any = None) -> None:
+        """``reg:remove()`` of a keymap (the UI's ``remove_keymap``)."""
+        remove = getattr(self.app.ui, "remove_keymap", None)
+        if remove is None:
+            raise LuaApiError("smelt.keymap: removing a keymap is not supported by this UI yet")
+        remove(lua_string(mode, "keymap mode"), lua_string(keys, "keymap keys"))
+
     # -- output -----------------------------------------------------------------------------
 
     def notify(self, message: Any = None, opts: Any = None) -> None:
-        """``smelt.notify(msg, {level=})`` and ``print``: the REPL's output, stderr headless."""
+        """``smelt.notify(msg, {level=})``: the REPL's output, stderr headless."""
         text = message if isinstance(message, str) else str(message)
-        options = from_lua(opts) if opts is not None else {}
-        if isinstance(options, dict) and options.get("level") == "error":
+        level = _options(opts, "smelt.notify").get("level")
+        if level == "error":
             self.app.report_error(text)
         else:
-            self.app.notify(text)
+            self.app.notify(f"warning: {text}" if level in ("warn", "warning") else text)
+
+    def notify_error(self, message: Any = None) -> None:
+        """``smelt.notify_error(msg)``: one error line."""
+        self.app.report_error(message if isinstance(message, str) else str(message))
+
+    def notify_warn(self, message: Any = None) -> None:
+        """``smelt.notify.warn(msg)``: a ``warning:`` line."""
+        self.app.notify(f"warning: {message if isinstance(message, str) else str(message)}")
+
+    def print_text(self, text: Any = None) -> None:
+        """Lua's ``print``: the REPL's output, stdout headless."""
+        self.app.print_text(text if isinstance(text, str) else str(text))

@@ -1,6 +1,6 @@
 """``smelt.session.*``: the current session and the persisted ones, delegated to the App.
 
-The 18 functions of SPEC §4, every one UiHost tier (``api_table`` lists them; the guard
+The 18 functions of SPEC §4 (and ``title``, ``messages``), every one UiHost tier (``api_table`` lists them; the guard
 refuses them headless). Values go back to Lua as plain tables; ``block_idx`` stays 0-based.
 """
 
@@ -60,6 +60,18 @@ class SessionApi:
         rows = [{"block_idx": t.block_idx, "label": t.label} for t in self.app.session.turns()]
         return to_lua(self.lua, rows)
 
+    def title(self) -> str | None:
+        """The session's title, nil when it has none."""
+        return self.app.session.title or None
+
+    def messages(self) -> Any:
+        """The live history as ``{role, content}`` rows, content as its text."""
+        from smelt_repl.session_core.content import message_text
+
+        rows = [{"role": m.get("role", ""), "content": message_text(m.get("content"))}
+                for m in self.app.session.messages]
+        return to_lua(self.lua, rows)
+
     def system(self) -> str:
         """The exact system prompt of the next request."""
         return self.app.system()
@@ -87,8 +99,9 @@ class SessionApi:
     # -- persisted sessions -----------------------------------------------------------------
 
     def list(self) -> Any:
-        """Persisted sessions but the current one, newest first."""
-        return to_lua(self.lua, self.app.list_sessions())
+        """Persisted sessions but the current one, newest first; text fields "" when empty."""
+        rows = [{**row, **{k: row.get(k) or "" for k in _TEXT_FIELDS}} for row in self.app.list_sessions()]
+        return to_lua(self.lua, rows)
 
     def delete(self, session_id: Any = None) -> None:
         """Delete a persisted session (never the current or a locked one)."""
@@ -106,6 +119,9 @@ class SessionApi:
         if not isinstance(wanted, list):
             raise ConversionError(f"smelt.session.texts: ids must be a list of strings, got {lua_type_name(ids)}")
         return to_lua(self.lua, self.app.texts([lua_string(i, "smelt.session.texts: each id") for i in wanted]))
+
+
+_TEXT_FIELDS = ("title", "subtitle", "cwd", "parent_id")
 
 
 def _block_index(value: Any) -> int | None:

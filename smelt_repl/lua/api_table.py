@@ -3,7 +3,8 @@ what it does. The Lua host binds and guards every row (``bound``); ``:help lua``
 
 A row's ``name`` is where the function sits in ``smelt`` (``"session.id"``, ``"notify"``);
 ``usage`` is how a script writes the call, for the few functions the prelude wraps
-(``smelt.settings`` is a table, ``events.off`` is the function ``events.on`` returns).
+(``smelt.settings`` is a table); ``internal`` rows are not in ``smelt`` itself but reached
+through what the wrappers return (a Reg's ``remove``) or do (``print``, a task's error).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from smelt_repl.lua.api_config import ConfigApi
 from smelt_repl.lua.api_extend import ExtendApi
 from smelt_repl.lua.api_session import SessionApi
+from smelt_repl.lua.api_tasks import TaskApi
 from smelt_repl.lua.bindings import Tier
 
 
@@ -28,6 +30,7 @@ class ApiFunction:
     params: str
     doc: str
     usage: str = ""
+    internal: bool = False
 
     @property
     def namespace(self) -> str:
@@ -41,7 +44,8 @@ class ApiFunction:
 
 
 H, UI = Tier.HOST, Tier.UI
-S, E, C = SessionApi, ExtendApi, ConfigApi  # short, so each row fits a line or two
+S, E, C, T = SessionApi, ExtendApi, ConfigApi, TaskApi  # short, so each row fits a line or two
+REG = "smelt.{}(...):remove()"
 
 API: tuple[ApiFunction, ...] = (
     ApiFunction("session.id", S.id, UI, "()", "the current session's id"),
@@ -66,26 +70,54 @@ API: tuple[ApiFunction, ...] = (
     ApiFunction("session.delete", S.delete, UI, "(id)", "delete a saved session (never the current one)"),
     ApiFunction("session.text", S.text, UI, "(id)", "a session's searchable text (nil when there is none)"),
     ApiFunction("session.texts", S.texts, UI, "(ids)", "searchable texts of many sessions, by id"),
-    ApiFunction("cmd.register", E.cmd_register, H, "(name, fn, {desc})", "add the meta-command :name; fn(args) runs it"),
+    ApiFunction("session.title", S.title, UI, "()", "the session's title (nil when it has none)"),
+    ApiFunction("session.messages", S.messages, UI, "()", "the live history: {role, content} rows, content as text"),
+    ApiFunction("cmd.register", E.cmd_register, H, "(name, fn, {desc, hidden})",
+                "add the meta-command :name; fn(args or nil) runs it; returns a Reg"),
+    ApiFunction("cmd.remove", E.cmd_remove, H, "", "undo smelt.cmd.register",
+                usage=REG.format("cmd.register"), internal=True),
     ApiFunction("cmd.list", E.cmd_list, H, "()", "the Lua commands: {name, desc} rows"),
-    ApiFunction("cmd.run", E.cmd_resolve, UI, "(line)", "run a command line (built-in or Lua) as if typed"),
+    ApiFunction("cmd.run", E.cmd_resolve, UI, "(line)", 'run "fork", "/fork" or ":fork" (Lua or built-in) as if typed'),
     ApiFunction("events.on", E.events_on, H, "(name, fn)",
-                "call fn(payload) on each event name; returns off()"),
-    ApiFunction("events.off", E.events_off, H, "()", "unsubscribe: off = smelt.events.on(...)",
-                usage="off()"),
+                "call fn(payload) on each event name; returns a Reg (also callable: off())"),
+    ApiFunction("events.off", E.events_off, H, "", "unsubscribe: the Reg of smelt.events.on",
+                usage=REG.format("events.on"), internal=True),
     ApiFunction("events.emit", E.events_emit, H, "(name, payload)", "fire an event with a table payload"),
     ApiFunction("keymap.set", E.keymap_set, UI, "(mode, keys, fn, {desc})",
-                'bind keys (vim notation) in mode "n" or "i" to fn'),
-    ApiFunction("provider.register", C.provider_register, H, "(name, spec)", "declare a model provider"),
-    ApiFunction("settings.get", C.settings_get, H, "", "read a setting (:help settings)",
+                'bind keys (vim notation) in mode "n", "i", "v" or "" to fn; returns a Reg'),
+    ApiFunction("keymap.remove", E.keymap_remove, UI, "", "undo smelt.keymap.set",
+                usage=REG.format("keymap.set"), internal=True),
+    ApiFunction("provider.register", C.provider_register, H, "(name, spec)",
+                "declare a model provider; returns a Reg"),
+    ApiFunction("provider.remove", C.provider_remove, H, "", "undo smelt.provider.register",
+                usage=REG.format("provider.register"), internal=True),
+    ApiFunction("provider.list", C.provider_list, H, "()",
+                "{name, type, api_base, api_key_env, models} rows, models as names"),
+    ApiFunction("model.get", C.model_get, H, "()", '"provider/model" of the next request'),
+    ApiFunction("model.set", C.model_set, H, "(name)", "switch model, as :model NAME"),
+    ApiFunction("settings.get", C.settings_get, H, "", "read a setting (:help settings); model: the one in use",
                 usage="smelt.settings.NAME"),
     ApiFunction("settings.set", C.settings_set, H, "", "write a setting (type-checked; nil removes it)",
                 usage="smelt.settings.NAME = value"),
     ApiFunction("settings.keys", C.settings_keys, H, "", "every setting with its value",
                 usage="pairs(smelt.settings)"),
     ApiFunction("system.append", C.system_append, H, "(text)", "add a section to the system prompt"),
-    ApiFunction("notify", E.notify, H, "(msg, {level})",
-                'write a line to the REPL (level = "error": in red); print does too'),
+    ApiFunction("notify", E.notify, H, "(msg, {level})", 'write a line to the REPL (level = "warn" or "error")'),
+    ApiFunction("notify.info", E.notify, H, "(msg)", "as smelt.notify(msg)"),
+    ApiFunction("notify.warn", E.notify_warn, H, "(msg)", "a warning line"),
+    ApiFunction("notify.error", E.notify_error, H, "(msg)", "an error line"),
+    ApiFunction("notify_error", E.notify_error, H, "(msg)", "an error line"),
+    ApiFunction("print", E.print_text, H, "", "the REPL's output (stdout headless)", usage="print(...)",
+                internal=True),
+    ApiFunction("spawn", T.spawn, H, "", "run fn as a task (a coroutine that may wait)", usage="smelt.spawn(fn)"),
+    ApiFunction("sleep", T.sleep, H, "", "inside a task: wait ms milliseconds", usage="smelt.sleep(ms)"),
+    ApiFunction("task.failed", T.task_failed, H, "", "a task's error is one error line",
+                usage="error(msg) in a task", internal=True),
+    ApiFunction("ui.dialog.open", T.dialog_open, UI, "",
+                'inside a task: pick an option; {action, option_index, inputs} ("dismiss" on Esc)',
+                usage="smelt.ui.dialog.open({title, panels})"),
+    ApiFunction("clipboard", T.clipboard_write, H, "(text)", "copy text (OSC 52 and the system tool)"),
+    ApiFunction("clipboard.write", T.clipboard_write, H, "(text)", "as smelt.clipboard(text)"),
 )
 
 

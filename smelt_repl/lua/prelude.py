@@ -5,7 +5,7 @@ Kept as Lua source so the sandbox is readable in one place. ``SANDBOX_LUA`` runs
 (text-only load), ``describe`` and ``hook`` (the guards of long C calls run it too);
 ``API_LUA`` then turns a flat table of guarded Python callables (``"session.id" -> fn``)
 into the nested ``smelt`` table, wrapping every one in a Lua closure so no Python object is
-ever handed to scripts.
+ever handed to scripts; ``lua.compat`` then gives it smelt's shapes.
 
 Invariants the sandbox keeps (tests/test_lua_sandbox.py):
 
@@ -209,22 +209,8 @@ local b, describe = ...
 
 -- As in the sandbox chunk: only captured functions at run time, so a script that replaces
 -- a global (`pcall`, `error`, ...) never gets to see the Python callables below.
-local type, tostring, select, error, pcall, pairs = type, tostring, select, error, pcall, pairs
-local setmetatable, utf8_len, str_sub, str_match = setmetatable, utf8.len, string.sub, string.match
-local concat = table.concat
-
-local function utf8_clean(s)
-  if utf8_len(s) then return s end
-  local out, i = {}, 1
-  while i <= #s do
-    local ok, bad = utf8_len(s, i)
-    if ok then out[#out + 1] = str_sub(s, i); break end
-    out[#out + 1] = str_sub(s, i, bad - 1)
-    out[#out + 1] = "\u{FFFD}"
-    i = bad + 1
-  end
-  return concat(out)
-end
+local type, error, pcall, pairs, setmetatable = type, error, pcall, pairs, setmetatable
+local str_match = string.match
 
 -- A guarded binding returns (err, value): err is a person-readable message raised here
 -- without a location (level 0) so pcall sees it exactly. The Python callable `f` lives only
@@ -239,61 +225,32 @@ local function bind(f)
   end
 end
 
+-- "ui.dialog.open" goes to smelt.ui.dialog.open; a name that is also a namespace
+-- ("notify" and "notify.warn") makes that table callable.
 local smelt = {}
+local function table_at(path)
+  local node, rest = smelt, path
+  while rest ~= "" do
+    local head, tail = str_match(rest, "^([^.]+)%.?(.*)$")
+    if type(node[head]) ~= "table" then node[head] = {} end
+    node, rest = node[head], tail
+  end
+  return node
+end
+for path in pairs(b) do
+  local ns = str_match(path, "^(.+)%.[^.]+$")
+  if ns then table_at(ns) end
+end
 for path, f in pairs(b) do
-  local ns, name = str_match(path, "^([%w_]+)%.([%w_]+)$")
-  if ns then
-    smelt[ns] = smelt[ns] or {}
-    smelt[ns][name] = bind(f)
+  local ns, name = str_match(path, "^(.+)%.([^.]+)$")
+  local node = ns and table_at(ns) or smelt
+  name = name or path
+  local fn = bind(f)
+  if type(node[name]) == "table" then
+    setmetatable(node[name], { __call = function(_, ...) return fn(...) end })
   else
-    smelt[path] = bind(f)
+    node[name] = fn
   end
-end
-
-if smelt.notify then
-  local raw_notify = smelt.notify
-  smelt.notify = function(msg, opts)
-    return raw_notify(utf8_clean(tostring(msg)), opts)
-  end
-  print = function(...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
-    raw_notify(utf8_clean(concat(parts, "\t")))
-  end
-end
-
-if smelt.events then
-  local events_on, events_off = smelt.events.on, smelt.events.off
-  smelt.events.off = nil
-  smelt.events.on = function(name, fn)
-    local handle = events_on(name, fn)
-    return function() events_off(handle) end
-  end
-end
-
-if smelt.cmd then
-  local cmd_resolve = smelt.cmd.run  -- the Python half finds the handler; it runs here
-  smelt.cmd.run = function(line)
-    local resolved = cmd_resolve(line)
-    if resolved then return resolved.handler(resolved.args) end
-  end
-end
-
-if smelt.settings then
-  local settings = smelt.settings
-  smelt.settings = setmetatable({}, {
-    __index = function(_, key) return settings.get(key) end,
-    __newindex = function(_, key, value) settings.set(key, value) end,
-    __pairs = function()
-      local keys, i = settings.keys(), 0
-      return function()
-        i = i + 1
-        local key = keys[i]
-        if key ~= nil then return key, settings.get(key) end
-      end
-    end,
-    __metatable = "smelt.settings",
-  })
 end
 
 return smelt

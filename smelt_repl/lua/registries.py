@@ -20,6 +20,7 @@ class LuaCommand:
     name: str
     handler: Any  # a Lua function
     desc: str = ""
+    hidden: bool = False  # left out of :help and completion
 
 
 def split_command_line(line: str) -> tuple[str, str]:
@@ -40,15 +41,19 @@ class CommandRegistry:
     def __init__(self) -> None:
         self._commands: dict[str, LuaCommand] = {}
 
-    def register(self, name: str, handler: Any, desc: str = "") -> LuaCommand:
+    def register(self, name: str, handler: Any, desc: str = "", hidden: bool = False) -> LuaCommand:
         """Add (or replace) the command ``name``; a leading ``:`` is ignored."""
         name = name.strip().removeprefix(":")
         if not _COMMAND_NAME.match(name):
             raise LuaApiError(f"smelt.cmd.register: invalid command name {name!r} "
                               "(a letter, then letters, digits, '-' or '_')")
-        command = LuaCommand(name, handler, desc)
+        command = LuaCommand(name, handler, desc, hidden)
         self._commands[name] = command
         return command
+
+    def remove(self, name: str) -> None:
+        """Drop the command ``name`` (no-op when there is none)."""
+        self._commands.pop(name, None)
 
     def get(self, name: str) -> LuaCommand | None:
         """The command called ``name`` (leading ``:`` allowed), if registered."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import lupa.lua54 as lua54
 
+from smelt_repl.lua.compat import COMPAT_LUA, CONFIG_ONLY, MISSING
 from smelt_repl.lua.convert import to_lua
 from smelt_repl.lua.limits import STRIP_LUA, install_limits
 from smelt_repl.lua.prelude import API_LUA, PRELUDE_CHUNK, SANDBOX_LUA
@@ -138,6 +139,12 @@ class LuaRuntimeBox:
             self._deferred.append(thunk)
         self._drain()
 
+    def run_later(self, thunk: Callable[[], None]) -> None:
+        """Queue ``thunk`` (which enters Lua) to run once no Lua runs: now when idle, else when
+        the running entry ends (on this thread too: a task resumed from inside Lua waits)."""
+        self._deferred.append(thunk)
+        self._drain()
+
     def _drain(self) -> None:
         while self._deferred:
             if not self._lock.acquire(blocking=False):
@@ -171,12 +178,15 @@ class LuaRuntimeBox:
         return self.call(compiled.value, *args) if compiled.ok else compiled
 
     def install_api(self, bindings: dict[str, Callable[..., tuple]]) -> Any:
-        """Build the ``smelt`` table from guarded Python callables and make it a global."""
+        """Build the ``smelt`` table from guarded Python callables, give it smelt's shapes
+        (``lua.compat``) and make it a global; returns the Lua function that resumes tasks."""
         with self._lock:
             table = self.lua.table_from(bindings)
             smelt = self.lua.execute(API_LUA, table, self._describe, name=PRELUDE_CHUNK)
+            resume = self.lua.execute(COMPAT_LUA, smelt, self._describe, self.lua.table_from(CONFIG_ONLY),
+                                      self.lua.table_from(MISSING), name=PRELUDE_CHUNK)
             self.lua.globals().smelt = smelt
-        return smelt
+        return resume
 
     def install(self, source: str, *args: Any) -> Any:
         """Run host Lua set-up code (named as the prelude: error locations skip it) with ``args``."""

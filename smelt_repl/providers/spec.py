@@ -94,11 +94,12 @@ _SPEC_KEYS = {
 }
 
 
-def parse_provider_spec(name: str, raw: dict) -> ProviderSpec:
+def parse_provider_spec(name: str, raw: dict, warn: Callable[[str], None] | None = None) -> ProviderSpec:
     """Build a `ProviderSpec` from a plain dict; raises ValueError naming the bad key.
 
     Registering a built-in name ("openai", "ollama", ...) starts from the built-in spec,
-    so `{api_base = "..."}` alone is enough to point it elsewhere.
+    so `{api_base = "..."}` alone is enough to point it elsewhere. With `warn`, a model
+    setting we do not know (smelt has more, e.g. `tool_calling`) is one warning and ignored.
     """
     where = f"provider '{name}'"
     _check_shape(where, name, raw)
@@ -110,6 +111,8 @@ def parse_provider_spec(name: str, raw: dict) -> ProviderSpec:
     for key, (attribute, parse) in _FIELD_PARSERS.items():
         if key in raw:
             setattr(spec, attribute, parse(where, key, raw[key]))
+    if "models" in raw:
+        spec.models = _parse_models(where, raw["models"], warn)
     if spec.api_base is None and kind == "anthropic":
         spec.api_base = BUILTIN_PROVIDERS["anthropic"].api_base
     if spec.api_base is None and kind == "openai-compatible":
@@ -169,7 +172,7 @@ def _parse_headers(where: str, value: object) -> dict[str, str]:
     return dict(value)
 
 
-def _parse_models(where: str, value: object) -> dict[str, ModelConfig]:
+def _parse_models(where: str, value: object, warn: Callable[[str], None] | None) -> dict[str, ModelConfig]:
     """A table of name -> settings, or (smelt's shape) a list of names and `{name = ..., ...}` tables."""
     if isinstance(value, (list, tuple)):
         value = dict(_named_entry(where, entry) for entry in value)
@@ -179,7 +182,7 @@ def _parse_models(where: str, value: object) -> dict[str, ModelConfig]:
     for model, settings in value.items():
         if not isinstance(model, str) or not model:
             raise ValueError(f"{where}: model names must be non-empty strings, got {model!r}")
-        models[model] = _parse_model(f"{where}, model '{model}'", settings)
+        models[model] = _parse_model(f"{where}, model '{model}'", settings, warn)
     return models
 
 
@@ -192,14 +195,17 @@ def _named_entry(where: str, entry: object) -> tuple[object, object]:
     raise ValueError(f"{where}: a models list holds names or {{name = ..., ...}} tables, got {entry!r}")
 
 
-def _parse_model(where: str, settings: object) -> ModelConfig:
+def _parse_model(where: str, settings: object, warn: Callable[[str], None] | None) -> ModelConfig:
     if settings is None or settings is True:
         settings = {}
     if not isinstance(settings, dict):
         raise ValueError(f"{where}: settings must be a table")
     settings = {_SMELT_MODEL_KEYS.get(k, k): v for k, v in settings.items()}
     unknown = sorted(str(k) for k in settings if k not in _MODEL_KEYS)
-    if unknown:
+    if unknown and warn is not None:
+        warn(f"{where}: ignoring unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+        settings = {k: v for k, v in settings.items() if k in _MODEL_KEYS}
+    elif unknown:
         raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_MODEL_KEYS))})")
     config = ModelConfig()
     for key, value in settings.items():
@@ -257,12 +263,12 @@ def _integer(where: str, key: str, value: object, minimum: int = 0) -> int:
     return value
 
 
-# Spec key → (ProviderSpec attribute, parser(where, key, value)); "kind"/"type" are read first.
+# Spec key → (ProviderSpec attribute, parser(where, key, value)); "kind"/"type" are read first,
+# "models" last (it may warn).
 _FIELD_PARSERS: dict[str, tuple[str, Callable[[str, str, object], object]]] = {
     "api_base": ("api_base", lambda where, key, value: _parse_url(where, value)),
     "api_key_env": ("api_key_env", lambda where, key, value: _parse_env_name(where, value)),
     "headers": ("headers", lambda where, key, value: _parse_headers(where, value)),
-    "models": ("models", lambda where, key, value: _parse_models(where, value)),
     "timeout": ("timeout_s", lambda where, key, value: _number(where, key, value, minimum=0.0, allow_zero=False)),
     "timeout_s": ("timeout_s", lambda where, key, value: _number(where, key, value, minimum=0.0, allow_zero=False)),
     "max_retries": ("max_retries", lambda where, key, value: _integer(where, key, value)),
