@@ -36,6 +36,7 @@ class Picker:
         self.choices: list[Choice] = []
         self.index = 0
         self._on_pick: Callable[[Any], None] | None = None
+        self._on_dismiss: Callable[[], None] | None = None
 
     @property
     def active(self) -> bool:
@@ -43,9 +44,11 @@ class Picker:
         return self._on_pick is not None
 
     def open(self, title: str, choices: list[Choice], on_pick: Callable[[Any], None],
-             index: int = 0) -> None:
-        """Show ``choices``; Enter calls ``on_pick(choice.value)`` after closing the list."""
+             index: int = 0, on_dismiss: Callable[[], None] | None = None) -> None:
+        """Show ``choices``; Enter calls ``on_pick(choice.value)`` after closing the list;
+        closing it without a pick (Esc) calls ``on_dismiss``."""
         self.title, self.choices, self._on_pick = title, list(choices), on_pick
+        self._on_dismiss = on_dismiss
         self.index = max(0, min(index, len(self.choices) - 1))
         self.on_open()
 
@@ -63,6 +66,7 @@ class Picker:
         """Close the list and act on the selected choice."""
         on_pick = self._on_pick
         choice = self.choices[self.index] if self.choices else None
+        self._on_dismiss = None
         self.close()
         if on_pick is not None and choice is not None:
             on_pick(choice.value)
@@ -81,7 +85,10 @@ class Picker:
         if self._on_pick is not None:
             self._on_pick = None
             self.choices = []
+            on_dismiss, self._on_dismiss = self._on_dismiss, None
             self.on_close()
+            if on_dismiss is not None:
+                on_dismiss()
 
     def visible(self) -> tuple[int, list[Choice]]:
         """The first shown row's index and the rows that fit, keeping the selection in view."""

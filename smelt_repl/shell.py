@@ -257,9 +257,9 @@ class Shell:
         self.error(text)
 
     def open_picker(self, title: str, choices: list[Choice], on_pick: Callable[[Any], None],
-                    index: int = 0) -> None:
-        """Show a selection list under the prompt."""
-        self.picker.open(title, choices, on_pick, index)
+                    index: int = 0, on_dismiss: Callable[[], None] | None = None) -> None:
+        """Show a selection list under the prompt (``on_dismiss``: closed without a pick)."""
+        self.picker.open(title, choices, on_pick, index, on_dismiss)
 
     def set_vim(self, enabled: bool) -> None:
         """Switch between vi and emacs key bindings (``:set vim`` / ``:set novim``)."""

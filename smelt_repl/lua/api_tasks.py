@@ -9,8 +9,6 @@ running now (``LuaRuntimeBox.run_later``), so Lua is never entered from two thre
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -146,20 +144,5 @@ class TaskApi:
 
 def _open_picker(ui: Any, title: str, choices: list, pick: Callable[[Any], None],
                  dismiss: Callable[[], None]) -> None:
-    """Open the picker with a dismiss callback: ``on_dismiss`` when the UI takes one, else by
-    watching the Shell's picker close (until its ``open_picker`` grows ``on_dismiss``)."""
-    if "on_dismiss" in inspect.signature(ui.open_picker).parameters:
-        ui.open_picker(title, choices, pick, 0, on_dismiss=dismiss)
-        return
-    picker = getattr(ui, "picker", None)
-    ui.open_picker(title, choices, pick, 0)
-    if picker is None:
-        return
-    on_close = picker.on_close
-
-    def closed() -> None:
-        picker.on_close = on_close
-        on_close()
-        asyncio.get_running_loop().call_soon(dismiss)  # after pick() has run on_pick, if it did
-
-    picker.on_close = closed
+    """Open the UI's picker; closing it without a pick resumes the task with "dismiss"."""
+    ui.open_picker(title, choices, pick, 0, on_dismiss=dismiss)
