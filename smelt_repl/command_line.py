@@ -1,6 +1,9 @@
 """The Vim command line: ``:`` in normal mode opens a one-line command line under the prompt,
 so a command runs without touching the draft. Enter runs it, Esc (or Ctrl-C, or erasing the
 ``:``) closes it; either way the prompt comes back in normal mode with its draft as it was.
+
+The same line asks a script's questions (``smelt.ui.dialog.open`` input panels): ``ask``
+shows a label before it, Enter answers, Esc dismisses.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class CommandLine:
         self.buffer = Buffer(multiline=False, completer=completer, complete_while_typing=True,
                              on_text_changed=self._closed_when_emptied)
         self.active = False
+        self.prefix = ""  # the question's label while asking
+        self._question: tuple[Callable[[str], None], Callable[[], None]] | None = None
         self._on_open, self._on_close, self._run = on_open, on_close, run
 
     def open(self) -> None:
@@ -30,22 +35,36 @@ class CommandLine:
         self.active = True
         self._on_open()
 
+    def ask(self, label: str, on_answer: Callable[[str], None], on_dismiss: Callable[[], None]) -> None:
+        """Show ``label`` and an empty line; Enter calls ``on_answer(text)``, Esc ``on_dismiss``."""
+        self.prefix = f"{label}: " if label else "? "
+        self._question = (on_answer, on_dismiss)
+        self.buffer.document = Document("", 0)
+        self.active = True
+        self._on_open()
+
     def close(self) -> None:
-        """Hide it and give the focus back to the prompt."""
+        """Hide it and give the focus back to the prompt (a pending question is dismissed)."""
         if self.active:
-            self.active = False
+            question, self._question = self._question, None
+            self.active, self.prefix = False, ""
             self.buffer.reset()
             self._on_close()
+            if question is not None:
+                question[1]()
 
     def accept(self) -> None:
-        """Enter: close, then run what was typed."""
+        """Enter: close, then run what was typed (or answer the question)."""
         line = self.buffer.text
+        question, self._question = self._question, None
         self.close()
-        if line.strip(":").strip():
+        if question is not None:
+            question[0](line)
+        elif line.strip(":").strip():
             self._run(line)
 
     def _closed_when_emptied(self, buffer: Buffer) -> None:
-        if self.active and not buffer.text:  # Backspace over the ":" leaves, as in Vim
+        if self.active and not buffer.text and self._question is None:  # Backspace over the ":"
             self.close()
 
 

@@ -31,6 +31,7 @@ from prompt_toolkit.layout.containers import Container, to_container
 from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl, UIContent, UIControl
 from prompt_toolkit.layout.dimension import Dimension
 from prompt_toolkit.layout.menus import CompletionsMenu
+from prompt_toolkit.layout.processors import BeforeInput
 from prompt_toolkit.styles import Style
 from prompt_toolkit.widgets import SearchToolbar
 
@@ -87,7 +88,10 @@ def build_layout(buffer: Buffer, picker: Picker, picker_keys: KeyBindings,
         FormattedTextControl(picker.fragments, focusable=True, key_bindings=picker_keys, show_cursor=False),
         dont_extend_height=True,
     )
-    command_window = Window(BufferControl(command_line.buffer, key_bindings=command_keys), height=1)
+    command_window = Window(BufferControl(command_line.buffer, key_bindings=command_keys,
+                                          input_processors=[BeforeInput(lambda: command_line.prefix,
+                                                                        style="class:prompt")]),
+                            height=1)
     below: list[Container] = [
         to_container(search),
         ConditionalContainer(command_window, filter=Condition(lambda: command_line.active)),

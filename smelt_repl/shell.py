@@ -261,6 +261,10 @@ class Shell:
         """Show a selection list under the prompt (``on_dismiss``: closed without a pick)."""
         self.picker.open(title, choices, on_pick, index, on_dismiss)
 
+    def ask(self, label: str, on_answer: Callable[[str], None], on_dismiss: Callable[[], None]) -> None:
+        """Ask one line of text under the prompt (a script's dialog input); from any thread."""
+        self.on_ui(lambda: self.command_line.ask(label, on_answer, on_dismiss))
+
     def set_vim(self, enabled: bool) -> None:
         """Switch between vi and emacs key bindings (``:set vim`` / ``:set novim``)."""
         self.app.settings["vim"] = bool(enabled)

@@ -198,3 +198,39 @@ def test_absent_namespaces(host, ui):
 
 def test_host_is_fresh_per_app(app):
     assert LuaHost(app).hidden_commands() == set()
+
+
+def test_a_dialog_with_options_and_inputs_in_the_real_repl(store, tmp_path, xdg):
+    from tests.shell_driver import ShellDriver
+
+    config = xdg["config"] / "smelt"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "init.lua").write_text("""
+smelt.cmd.register("ask", function()
+  smelt.spawn(function()
+    local r = smelt.ui.dialog.open{title = "Share as", panels = {
+      {kind = "options", items = {{label = "gist"}, {label = "file", action = "save"}}},
+      {kind = "input", name = "name", placeholder = "file name"},
+      {kind = "input", name = "note"},
+    }}
+    smelt.notify(r.action .. " " .. tostring(r.option_index) .. " " .. tostring(r.inputs.name)
+                 .. " " .. tostring(r.inputs.note))
+  end)
+end)
+""")
+    with ShellDriver(store, tmp_path, lua_config=config) as sh:
+        sh.command(":ask")
+        sh.wait_for(lambda: sh.shell.picker.active, what="the options")
+        sh.type("j\r")
+        sh.wait_for(lambda: sh.shell.command_line.prefix == "file name: ", what="the first question")
+        sh.type("notes.md\r")
+        sh.wait_for(lambda: sh.shell.command_line.prefix == "note: ", what="the second question")
+        sh.type("for later\r")
+        sh.wait_output("save 2 notes.md for later")
+        sh.command(":ask")
+        sh.wait_for(lambda: sh.shell.picker.active, what="the options again")
+        sh.type("\r")
+        sh.wait_for(lambda: sh.shell.command_line.active, what="a question")
+        sh.type("\x1b")
+        sh.wait_output("dismiss nil nil nil")
+        assert sh.buffer_text == ""

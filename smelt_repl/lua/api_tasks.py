@@ -95,42 +95,14 @@ class TaskApi:
     # -- dialogs ----------------------------------------------------------------------------
 
     def dialog_open(self, task_id: Any = None, spec: Any = None) -> None:
-        """``smelt.ui.dialog.open{title, panels}``: an options panel as the REPL's picker; the
-        task gets ``{action, option_index, inputs}`` (action "dismiss" on Esc)."""
+        """``smelt.ui.dialog.open{title, panels}``: an options panel as the REPL's picker, then
+        each input panel as a question on the line under the prompt; the task gets
+        ``{action, option_index, inputs}`` (action "dismiss" on Esc)."""
         if task_id is None:
             raise LuaApiError("smelt.ui.dialog.open: call from inside smelt.spawn(fn)")
-        raw = from_lua(spec)
-        if not isinstance(raw, dict):
-            raise LuaApiError(f"smelt.ui.dialog.open: spec must be a table, got {lua_type_name(spec)}")
-        title = str(raw.get("title") or "")
-        panels = raw.get("panels") or []
-        panels = panels if isinstance(panels, list) else [panels]
-        if any(isinstance(p, dict) and p.get("kind") == "input" for p in panels):
-            raise LuaApiError("smelt.ui.dialog.open: input panels are not supported yet (options only)")
-        items = [item for p in panels if isinstance(p, dict) and p.get("kind") == "options"
-                 for item in (p.get("items") or [])]
-        if not items or not all(isinstance(i, dict) and "label" in i for i in items):
-            raise LuaApiError("smelt.ui.dialog.open: needs an options panel with items {label = ...}")
-        from smelt_repl.pickers import Choice
-
-        choices = [Choice(str(item["label"]), index) for index, item in enumerate(items, 1)]
-        answered = False
-
-        def pick(index: int) -> None:
-            nonlocal answered
-            answered = True
-            action = items[index - 1].get("action")
-            self._resume(task_id, {"action": action if isinstance(action, str) else "select",
-                                  "option_index": index, "inputs": {}})
-
-        def dismiss() -> None:
-            if not answered:
-                self._resume(task_id, {"action": "dismiss", "inputs": {}})
-
+        title, items, inputs = _dialog_spec(from_lua(spec), lua_type_name(spec))
         self.pending.add()
-        ui = self.app.ui
-        post = getattr(ui, "on_ui", lambda f: f())
-        post(lambda: _open_picker(ui, title, choices, pick, dismiss))
+        _Dialog(self.app.ui, title, items, inputs, lambda answer: self._resume(task_id, answer)).start()
 
     # -- clipboard --------------------------------------------------------------------------
 
@@ -142,7 +114,57 @@ class TaskApi:
         clipboard.copy(value, send or (lambda _control: None))
 
 
-def _open_picker(ui: Any, title: str, choices: list, pick: Callable[[Any], None],
-                 dismiss: Callable[[], None]) -> None:
-    """Open the UI's picker; closing it without a pick resumes the task with "dismiss"."""
-    ui.open_picker(title, choices, pick, 0, on_dismiss=dismiss)
+def _dialog_spec(raw: Any, type_name: str) -> tuple[str, list[dict], list[dict]]:
+    """(title, option items, input panels) of a dialog spec; LuaApiError when it has neither."""
+    if not isinstance(raw, dict):
+        raise LuaApiError(f"smelt.ui.dialog.open: spec must be a table, got {type_name}")
+    panels = raw.get("panels") or []
+    panels = [p for p in (panels if isinstance(panels, list) else [panels]) if isinstance(p, dict)]
+    inputs = [p for p in panels if p.get("kind") == "input"]
+    items = [item for p in panels if p.get("kind") == "options" for item in (p.get("items") or [])]
+    if not items and not inputs:
+        raise LuaApiError("smelt.ui.dialog.open: needs an options panel with items {label = ...} or an input panel")
+    if not all(isinstance(i, dict) and "label" in i for i in items):
+        raise LuaApiError("smelt.ui.dialog.open: every option item needs a label")
+    return str(raw.get("title") or ""), items, inputs
+
+
+class _Dialog:
+    """One open dialog: the options as a picker, then one question per input panel."""
+
+    def __init__(self, ui: Any, title: str, items: list[dict], inputs: list[dict],
+                 answer: Callable[[dict], None]) -> None:
+        self.ui, self.title, self.items, self.inputs = ui, title, items, inputs
+        self._answer = answer
+        self._done = False
+
+    def start(self) -> None:
+        from smelt_repl.pickers import Choice
+
+        post = getattr(self.ui, "on_ui", lambda f: f())
+        if self.items:
+            choices = [Choice(str(item["label"]), index) for index, item in enumerate(self.items, 1)]
+            post(lambda: self.ui.open_picker(self.title, choices, self._picked, 0, on_dismiss=self.dismiss))
+        else:
+            post(lambda: self._ask({"action": "submit"}, 0, {}))
+
+    def dismiss(self) -> None:
+        self._finish({"action": "dismiss", "inputs": {}})
+
+    def _picked(self, index: int) -> None:
+        action = self.items[index - 1].get("action")
+        self._ask({"action": action if isinstance(action, str) else "select", "option_index": index}, 0, {})
+
+    def _ask(self, answer: dict, index: int, answers: dict) -> None:
+        if index == len(self.inputs):
+            self._finish({**answer, "inputs": answers})
+            return
+        panel = self.inputs[index]
+        name = str(panel.get("name") or f"input{index + 1}")
+        label = str(panel.get("label") or panel.get("placeholder") or name)
+        self.ui.ask(label, lambda text: self._ask(answer, index + 1, {**answers, name: text}), self.dismiss)
+
+    def _finish(self, answer: dict) -> None:
+        if not self._done:
+            self._done = True
+            self._answer(answer)
