@@ -234,3 +234,31 @@ end)
         sh.type("\x1b")
         sh.wait_output("dismiss nil nil nil")
         assert sh.buffer_text == ""
+
+
+def test_a_smelt_style_init_lua_runs_in_the_real_repl(store, tmp_path, xdg, provider_server):
+    from tests.shell_driver import ShellDriver
+
+    config = xdg["config"] / "smelt"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "init.lua").write_text(f"""
+smelt.provider.register("local", {{
+  type = "openai-compatible",
+  api_base = "{provider_server.openai_base}",
+  models = {{ "glm-5", {{ name = "qwen3.5:27b", temperature = 0.8, input_cost = 1, tool_calling = true }} }},
+}})
+smelt.model.set("local/qwen3.5:27b")
+smelt.keymap.set("normal", "<leader>m", function() smelt.notify("model " .. smelt.model.get()) end)
+smelt.cmd.register("cost", function() smelt.notify("my own cost view") end)
+""")
+    provider_server.script(text="from qwen")
+    with ShellDriver(store, tmp_path, lua_config=config) as sh:
+        sh.submit("hello")
+        body = provider_server.requests[-1].body
+        assert body["model"] == "qwen3.5:27b" and body["temperature"] == 0.8
+        sh.escape()
+        sh.type("\\m")
+        sh.wait_output("model local/qwen3.5:27b")
+        sh.command(":cost")
+        sh.wait_output("my own cost view")
+        assert "ignoring unknown key 'tool_calling'" in sh.output
