@@ -25,6 +25,7 @@ from smelt_repl.lua import api_table
 from smelt_repl.lua.api_config import ConfigApi
 from smelt_repl.lua.api_extend import ExtendApi
 from smelt_repl.lua.api_session import SessionApi
+from smelt_repl.lua.api_session_more import SessionMoreApi
 from smelt_repl.lua.api_tasks import TaskApi
 from smelt_repl.lua.bindings import Tier, guard
 from smelt_repl.lua.convert import ConversionError, format_lua_value, from_lua
@@ -185,7 +186,7 @@ class LuaHost:
     def _bindings(self) -> dict[str, Callable[..., tuple]]:
         """Every row of ``api_table.API``, bound to its Python half and guarded by its tier."""
         lua = self.runtime.lua
-        halves = (SessionApi(self.app, lua), ConfigApi(self.app, lua),
+        halves = (SessionApi(self.app, lua), SessionMoreApi(self.app, lua), ConfigApi(self.app, lua),
                   ExtendApi(self.app, lua, self.commands_registry, self.subscriptions, self.call,
                             self.runtime.run_or_defer), self.tasks)
         return {row.name: guard(row.name, fn, row.tier, self._has_ui, self.runtime.note_keyboard_interrupt)

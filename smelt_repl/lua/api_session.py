@@ -98,8 +98,13 @@ class SessionApi:
 
     # -- persisted sessions -----------------------------------------------------------------
 
-    def list(self) -> Any:
-        """Persisted sessions but the current one, newest first; text fields "" when empty."""
+    def list(self, opts: Any = None) -> Any:
+        """Persisted sessions but the current one, newest first; text fields "" when empty.
+        With ``{limit, cursor, cwd}``: one page, ``{entries, next_cursor}``."""
+        if opts is not None:
+            from smelt_repl.lua.api_session_more import SessionMoreApi
+
+            return SessionMoreApi(self.app, self.lua).list_page(opts)
         rows = [{**row, **{k: row.get(k) or "" for k in _TEXT_FIELDS}} for row in self.app.list_sessions()]
         return to_lua(self.lua, rows)
 

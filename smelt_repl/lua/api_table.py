@@ -16,6 +16,7 @@ from typing import Any
 from smelt_repl.lua.api_config import ConfigApi
 from smelt_repl.lua.api_extend import ExtendApi
 from smelt_repl.lua.api_session import SessionApi
+from smelt_repl.lua.api_session_more import SessionMoreApi
 from smelt_repl.lua.api_tasks import TaskApi
 from smelt_repl.lua.bindings import Tier
 
@@ -44,7 +45,7 @@ class ApiFunction:
 
 
 H, UI = Tier.HOST, Tier.UI
-S, E, C, T = SessionApi, ExtendApi, ConfigApi, TaskApi  # short, so each row fits a line or two
+S, M, E, C, T = SessionApi, SessionMoreApi, ExtendApi, ConfigApi, TaskApi  # short, so each row fits a line or two
 REG = "smelt.{}(...):remove()"
 
 API: tuple[ApiFunction, ...] = (
@@ -65,13 +66,26 @@ API: tuple[ApiFunction, ...] = (
                 "cut the history at a user turn, its text back in the prompt (opts.restore_vim_insert)"),
     ApiFunction("session.fork", S.fork, UI, "()", "continue in a copy of this session"),
     ApiFunction("session.reset", S.reset, UI, "()", "switch to a new empty session"),
-    ApiFunction("session.list", S.list, UI, "()", "saved sessions but this one, newest first"),
+    ApiFunction("session.list", S.list, UI, "({limit, cursor, cwd})",
+                "saved sessions but this one, newest first; with opts one page: {entries, next_cursor}"),
     ApiFunction("session.load", S.load, UI, "(id)", "switch to a saved session"),
     ApiFunction("session.delete", S.delete, UI, "(id)", "delete a saved session (never the current one)"),
     ApiFunction("session.text", S.text, UI, "(id)", "a session's searchable text (nil when there is none)"),
     ApiFunction("session.texts", S.texts, UI, "(ids)", "searchable texts of many sessions, by id"),
     ApiFunction("session.title", S.title, UI, "()", "the session's title (nil when it has none)"),
     ApiFunction("session.messages", S.messages, UI, "()", "the live history: {role, content} rows, content as text"),
+    ApiFunction("session.messages.list", S.messages, UI, "()", "smelt's newer spelling of session.messages()"),
+    ApiFunction("session.title.get", S.title, UI, "()", "smelt's newer spelling of session.title()"),
+    ApiFunction("session.set_title", M.set_title, UI, "(title)", "name this session (nil clears it)"),
+    ApiFunction("session.set_title_for_history", M.set_title_for_history, UI, "(title, slug, history_len)",
+                "set the title only while the history still has history_len messages"),
+    ApiFunction("session.conversation", M.conversation, UI, "({limit|since_index|all})",
+                "user and assistant rows {index, role, content}; the last 20 by default"),
+    ApiFunction("session.info", M.info, UI, "()",
+                "{id, title, created_at_ms, updated_at_ms, cwd, dir, parent_id, model, message_count, cost, tokens}"),
+    ApiFunction("session.status", M.status, UI, "()", "{model, provider, api_base, context = {tokens, window}, cost}"),
+    ApiFunction("session.tree", M.tree, H, "(entries, {order})",
+                "entries depth first by parent_id, with depth and tree_prefix (pure: works headless)"),
     ApiFunction("cmd.register", E.cmd_register, H, "(name, fn, {desc, hidden})",
                 "add the meta-command :name; fn(args or nil) runs it; returns a Reg"),
     ApiFunction("cmd.remove", E.cmd_remove, H, "", "undo smelt.cmd.register",
