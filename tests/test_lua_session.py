@@ -8,17 +8,21 @@ from smelt_repl.lua.api_table import names
 from tests.lua_helpers import headless_host, host, lua, lua_value  # noqa: F401
 
 SESSION_FUNCTIONS = names("session")
-SAMPLE_ARGS = {"delete": "'abcd'", "load": "'abcd'", "text": "'abcd'", "texts": "{}", "rewind_to": "nil"}
+SAMPLE_ARGS = {"delete": "'abcd'", "load": "'abcd'", "text": "'abcd'", "texts": "{}", "rewind_to": "nil",
+               "set_title": "'t'", "set_title_for_history": "'t', 's', 1"}
+UI_ONLY = [name for name in SESSION_FUNCTIONS if name != "tree"]  # tree is pure: it works headless (SPEC §4)
 
 
 def test_all_eighteen_functions_exist(host):
-    assert len(SESSION_FUNCTIONS) == 20  # SPEC §4's 18, plus title and messages (smelt-compat)
+    # SPEC §4's 18, plus title and messages (smelt-compat), plus issue 11's set_title,
+    # set_title_for_history, conversation, info, status and tree
+    assert len(SESSION_FUNCTIONS) == 26
     found = lua_value(host, "(function() local t = {} for k in pairs(smelt.session) do t[#t+1] = k end "
                             "table.sort(t) return t end)()")
     assert found == sorted(SESSION_FUNCTIONS)
 
 
-@pytest.mark.parametrize("name", SESSION_FUNCTIONS)
+@pytest.mark.parametrize("name", UI_ONLY)
 def test_headless_refuses_every_session_function(headless_host, name):
     args = SAMPLE_ARGS.get(name)
     ok, msg = lua_value(headless_host, f"{{pcall(smelt.session.{name}{', ' + args if args else ''})}}")
