@@ -61,6 +61,7 @@ class App:
         self.providers: dict[str, ProviderSpec] = {}  # registered specs by name
         self.provider_pool = ProviderPool()  # live clients, kept across turns
         self.system_sections: list[str] = []
+        self.context_notes: dict[str, str] = {}  # smelt.session.context_note(name, text)
         self.events = EventBus(on_error=self._event_handler_failed)
         self.guard = SessionGuard(lambda name, payload: self.events.emit(name, payload), self.report_error)
         self.engine = ChatEngine(self.events, self.guard.lock)
@@ -156,9 +157,10 @@ class App:
             raise ConfigError(str(exc)) from None
 
     def system(self) -> str:
-        """The exact system prompt the next request will send."""
+        """The exact system prompt the next request will send (context notes last)."""
+        notes = [f"# {name}\n\n{text}" for name, text in self.context_notes.items()]
         return assemble_system_prompt(self.settings.get("system_prompt"), self.session.cwd or self.cwd,
-                                      self.system_sections)
+                                      [*self.system_sections, *notes])
 
     def context_window(self) -> int | None:
         """The active model's configured context window (None when undeclared)."""

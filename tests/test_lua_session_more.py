@@ -59,3 +59,13 @@ def test_list_pages_with_a_cursor(store, tmp_path):
                           "local out = {} for _, e in ipairs(p.entries) do out[#out+1] = e.subtitle end "
                           "return table.concat(out, ',') .. ';' .. tostring(p.next_cursor) end)()")
         assert rest == "session 2,session 1,session 0;nil"
+
+
+def test_context_notes_go_into_the_system_prompt(sh):
+    sh.command(':lua smelt.session.context_note("style", "Answer in haiku.")')
+    sh.sync()
+    assert sh.app.system().endswith("# style\n\nAnswer in haiku.")
+    assert lua_in(sh, "smelt.session.system():find('Answer in haiku.', 1, true) ~= nil") == "true"
+    sh.command(':lua smelt.session.context_note("style", nil)')
+    sh.sync()
+    assert "haiku" not in sh.app.system()

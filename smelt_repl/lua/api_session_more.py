@@ -121,6 +121,15 @@ class SessionMoreApi:
         entries = [{**row, **{k: row.get(k) or "" for k in text_fields}} for row in page]
         return to_lua(self.lua, {"entries": entries, "next_cursor": next_cursor})
 
+    def context_note(self, name: Any = None, text: Any = None) -> None:
+        """``smelt.session.context_note(name, text)``: a named note added to later requests'
+        system prompt (visible in ``system()``); nil text removes it."""
+        key = lua_string(name, "smelt.session.context_note: name")
+        if text is None:
+            self.app.context_notes.pop(key, None)
+        else:
+            self.app.context_notes[key] = lua_string(text, "smelt.session.context_note: text")
+
     def _model_key(self) -> str | None:
         from smelt_repl.app import ConfigError
 

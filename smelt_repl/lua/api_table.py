@@ -84,6 +84,8 @@ API: tuple[ApiFunction, ...] = (
     ApiFunction("session.info", M.info, UI, "()",
                 "{id, title, created_at_ms, updated_at_ms, cwd, dir, parent_id, model, message_count, cost, tokens}"),
     ApiFunction("session.status", M.status, UI, "()", "{model, provider, api_base, context = {tokens, window}, cost}"),
+    ApiFunction("session.context_note", M.context_note, UI, "(name, text)",
+                "a named note in later requests' system prompt (nil text removes it)"),
     ApiFunction("session.tree", M.tree, H, "(entries, {order})",
                 "entries depth first by parent_id, with depth and tree_prefix (pure: works headless)"),
     ApiFunction("cmd.register", E.cmd_register, H, "(name, fn, {desc, hidden})",
