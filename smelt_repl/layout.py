@@ -51,6 +51,7 @@ STYLE = Style.from_dict({
     "status.mode.normal": "bold bg:#005f87 #ffffff",
     "status.mode.other": "bold bg:#875f00 #ffffff",
     "status.activity": "bg:#303030 ansiyellow",
+    "status.title": "bg:#303030 italic #e0e0e0",
     "picker": "",
     "picker.title": "#808080",
     "picker.selected": "reverse",

@@ -46,7 +46,7 @@ class StatusLine:
             model_key, window = "(bad model)", None
         session = app.session
         return StatusFacts(model_key, mode_label(self._shell.application), session.context_tokens(), window,
-                           session.cost(), self._activity())
+                           session.cost(), self._activity(), session.title or "")
 
     def text(self) -> str:
         """The status line as plain text."""

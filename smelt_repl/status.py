@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 MODEL, CONTEXT, COST = "class:status.model", "class:status.context", "class:status.cost"
 ACTIVITY = "class:status.activity"
+TITLE = "class:status.title"
+TITLE_CELLS = 30  # a longer title is shown clipped
 SEPARATOR = ("class:status.sep", "│")
 _MODE_STYLES = {"INSERT": "class:status.mode", "EMACS": "class:status.mode",
                 "NORMAL": "class:status.mode.normal"}
@@ -33,6 +35,7 @@ class StatusFacts:
     context_window: int | None
     cost_usd: float
     activity: str = ""  # spinner, "streaming", hints
+    title: str = ""  # the session's title, when it has one
 
 
 def format_count(n: int | None) -> str:
@@ -64,6 +67,7 @@ def status_fragments(facts: StatusFacts, width: int | None = None) -> list[tuple
     parts = [
         (_MODE_STYLES.get(facts.mode, "class:status.mode.other"), f" {facts.mode} "),
         (MODEL, f" {facts.model} "),
+        *([(TITLE, f" {_clipped(facts.title)} ")] if facts.title else []),
         (CONTEXT, f" {context_text(facts.context_tokens, facts.context_window)} "),
         (COST, f" ${facts.cost_usd:.4f} "),
     ]
@@ -76,7 +80,7 @@ def status_fragments(facts: StatusFacts, width: int | None = None) -> list[tuple
 def fit_status(fragments: list[tuple[str, str]], width: int) -> list[tuple[str, str]]:
     """``status_fragments`` made to fit ``width`` cells by leaving parts out, never by cutting
     words: first the activity is shortened (trailing ``· ...`` parts, then words, down to its
-    first words), then the cost goes, then the context, then the model's provider prefix, the
+    first words), then the title goes, then the cost, then the context, then the model's provider prefix, the
     model, and the activity. The editing mode always stays."""
     if width <= 0 or _cells(fragments) <= width:
         return fragments
@@ -84,7 +88,7 @@ def fit_status(fragments: list[tuple[str, str]], width: int) -> list[tuple[str, 
     activity = next((text for style, text in parts if style == ACTIVITY), "")
     others = [part for part in parts if part[0] != ACTIVITY]
     bases = [others]
-    for drop in (COST, CONTEXT):
+    for drop in (TITLE, COST, CONTEXT):
         others = [part for part in others if part[0] != drop]
         bases.append(others)
     model = next((text for style, text in others if style == MODEL), "")
@@ -96,6 +100,14 @@ def fit_status(fragments: list[tuple[str, str]], width: int) -> list[tuple[str, 
         if _cells(fitted) <= width:
             return fitted
     return [mode]
+
+
+def _clipped(title: str) -> str:
+    """The title on one line, clipped to ``TITLE_CELLS`` cells."""
+    text = " ".join(title.split())
+    while cell_width(text) > TITLE_CELLS:
+        text = text[:-2] + "…"
+    return text
 
 
 def _join(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:

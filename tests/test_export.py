@@ -89,3 +89,9 @@ def test_export_and_list_options_from_the_command_line(xdg, tmp_path):
     assert run(xdg, "--export", session_id[:8], "conv.md", cwd=tmp_path).returncode == 0
     assert (tmp_path / "conv.md").read_text() == out.stdout
     assert sessions(xdg) and run(xdg, "--export", "nosuchid").returncode == 1
+
+
+def test_the_title_is_in_the_status_line(loop_sh):
+    loop_sh.submit("a question")
+    loop_sh.command(":title Bug hunt")
+    loop_sh.wait_for(lambda: "Bug hunt" in loop_sh.status, what="the title in the status line")

@@ -49,3 +49,16 @@ def test_a_hint_is_shortened_by_whole_words() -> None:
 def test_without_a_width_nothing_is_left_out() -> None:
     assert "".join(text for _, text in status_fragments(FACTS)) == status_text(FACTS)
     assert fitted(FACTS, 0) == status_text(FACTS)
+
+
+def test_the_title_shows_and_goes_first_when_narrow():
+    from smelt_repl.status import StatusFacts, status_fragments
+
+    facts = StatusFacts("openai/gpt-4o-mini", "INSERT", 1200, 128000, 0.0123, "", title="Bug hunt in the parser")
+    wide = "".join(text for _, text in status_fragments(facts, 120))
+    assert "Bug hunt in the parser" in wide and "$0.0123" in wide
+    narrow = "".join(text for _, text in status_fragments(facts, 60))
+    assert "Bug hunt" not in narrow and "INSERT" in narrow
+    long_title = "".join(text for _, text in status_fragments(StatusFacts("m", "INSERT", None, None, 0.0, "",
+                                                                           title="x" * 80), 200))
+    assert "x" * 29 + "…" in long_title and "x" * 31 not in long_title
