@@ -4,7 +4,7 @@ info and status, the tree (headless too), paged lists, smelt's newer spellings."
 from __future__ import annotations
 
 from smelt_repl.app import App
-from tests.lua_helpers import lua_value
+from tests.lua_helpers import host, lua_value  # noqa: F401 - the fixture
 from tests.shell_driver import ShellDriver, sh  # noqa: F401 - the fixture
 
 
@@ -69,3 +69,15 @@ def test_context_notes_go_into_the_system_prompt(sh):
     sh.command(':lua smelt.session.context_note("style", nil)')
     sh.sync()
     assert "haiku" not in sh.app.system()
+
+
+def test_lua_delete_needs_the_exact_id(store, tmp_path, host, app):
+    other = App(store, cwd=str(tmp_path), env={})
+    other.start()
+    other.send("to delete")
+    victim = other.session.id
+    other.shutdown()
+    ok, msg = lua_value(host, f"{{pcall(smelt.session.delete, '{victim[:8]}')}}")
+    assert ok is False and "needs the exact id" in msg and (store.root / victim).exists()
+    assert lua_value(host, f"(pcall(smelt.session.delete, '{victim}'))") is True
+    assert not (store.root / victim).exists()

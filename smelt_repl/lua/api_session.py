@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from smelt_repl.lua.bindings import LuaApiError
 from smelt_repl.lua.convert import ConversionError, from_lua, lua_string, lua_type_name, to_lua
 
 if TYPE_CHECKING:
@@ -109,8 +110,12 @@ class SessionApi:
         return to_lua(self.lua, rows)
 
     def delete(self, session_id: Any = None) -> None:
-        """Delete a persisted session (never the current or a locked one)."""
-        self.app.delete(lua_string(session_id, "smelt.session.delete: id"))
+        """Delete a persisted session by its exact id (a prefix is refused: a script does not
+        get the REPL's y/N question), never the current or a locked one."""
+        exact = lua_string(session_id, "smelt.session.delete: id")
+        if self.app.store.resolve(exact) != exact:
+            raise LuaApiError(f"smelt.session.delete: needs the exact id, not the prefix {exact!r}")
+        self.app.delete(exact)
 
     def text(self, session_id: Any = None) -> str | None:
         """A session's searchable text, nil when it does not exist."""
