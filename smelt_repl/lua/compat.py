@@ -20,14 +20,12 @@ MISSING = ("buf", "win", "tools", "fs", "process", "http", "http_cache", "json",
            "perf", "remember", "builtins", "cli", "build", "config", "lifecycle")
 
 COMPAT_LUA = r"""
-local smelt, describe, config_only, missing = ...
+local smelt, describe, config_only, missing, locate = ...
 local type, tostring, select, error, pairs, ipairs = type, tostring, select, error, pairs, ipairs
 local setmetatable, getmetatable, utf8_len, str_sub = setmetatable, getmetatable, utf8.len, string.sub
-local concat, str_find = table.concat, string.find
+local concat = table.concat
 local cocreate, coresume, coyield, corunning, costatus =
   coroutine.create, coroutine.resume, coroutine.yield, coroutine.running, coroutine.status
-local getinfo = debug.getinfo
-local PRELUDE = "=[smelt]"
 
 local function clean(s)
   s = tostring(s)
@@ -118,23 +116,12 @@ local raw_spawn, raw_sleep, raw_dialog, task_failed = smelt.spawn, smelt.sleep
 if smelt.task then task_failed, smelt.task = smelt.task.failed, nil end
 if smelt.ui then raw_dialog = smelt.ui.dialog.open end
 
-local function where(co, msg)  -- a task error without a location gets its first script frame
-  if type(msg) == "string" and str_find(msg, "^[^\n]-:%d+: ") then return msg end
-  for level = 0, 60 do
-    local info = getinfo(co, level, "Sl")
-    if not info then break end
-    if info.currentline and info.currentline > 0 and info.source ~= PRELUDE then
-      return info.short_src .. ":" .. info.currentline .. ": " .. msg
-    end
-  end
-  return msg
-end
 
 local function step(id, co, ...)
   local ok, err = coresume(co, ...)
   if not ok then
     tasks[id] = nil
-    task_failed(where(co, describe(err)))
+    task_failed(locate(describe(err), co, 0))  -- located in the task's first script frame
   elseif costatus(co) == "dead" then
     tasks[id] = nil
   end

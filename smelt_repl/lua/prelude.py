@@ -177,19 +177,25 @@ loaded.debug = debug
 for name in pairs(fulldebug) do fulldebug[name] = nil end  -- any stray reference gets nothing
 fulldebug = nil
 
--- Message handler: the error text, prefixed with the first script frame's `file:line`
--- when the error carries no location (host errors are raised without one).
-local function handler(e)
-  local msg = describe(e)
+-- `msg` prefixed with the first script frame's `file:line` when it carries no location
+-- (host errors are raised without one). The frames are those of coroutine `co`, or, when
+-- `co` is nil, of the caller of `locate`, from its frame `first` on.
+local function locate(msg, co, first)
   if str_find(msg, "^[^\n]-:%d+: ") then return msg end
-  for level = 2, 60 do
-    local info = getinfo(level, "Sl")
+  for level = first, 60 do
+    local info
+    if co then info = getinfo(co, level, "Sl") else info = getinfo(level + 1, "Sl") end
     if not info then break end
     if info.currentline and info.currentline > 0 and info.source ~= PRELUDE then
       return info.short_src .. ":" .. info.currentline .. ": " .. msg
     end
   end
   return msg
+end
+
+-- Message handler: the error text, located in its first script frame.
+local function handler(e)
+  return locate(describe(e), nil, 2)
 end
 
 local function invoke(fn, ...)
@@ -201,7 +207,7 @@ local function compile(src, name)
   return f, err
 end
 
-return invoke, compile, describe, hook
+return invoke, compile, describe, hook, locate
 """
 
 API_LUA = r"""

@@ -79,7 +79,7 @@ class LuaRuntimeBox:
         self._draining = False
         strip = self.lua.execute(STRIP_LUA, name=PRELUDE_CHUNK)  # needs string.dump: before the sandbox
         sandbox = self.lua.execute(SANDBOX_LUA, self._tick, HOOK_EVERY, name=PRELUDE_CHUNK)
-        self._invoke, self._compile, self._describe, hook = sandbox
+        self._invoke, self._compile, self._describe, hook, self._locate = sandbox
         self.pattern_check, self._forget_scans = install_limits(strip, hook)
 
     # -- entering Lua ----------------------------------------------------------------------
@@ -184,7 +184,7 @@ class LuaRuntimeBox:
             table = self.lua.table_from(bindings)
             smelt = self.lua.execute(API_LUA, table, self._describe, name=PRELUDE_CHUNK)
             resume = self.lua.execute(COMPAT_LUA, smelt, self._describe, self.lua.table_from(CONFIG_ONLY),
-                                      self.lua.table_from(MISSING), name=PRELUDE_CHUNK)
+                                      self.lua.table_from(MISSING), self._locate, name=PRELUDE_CHUNK)
             self.lua.globals().smelt = smelt
         return resume
 
