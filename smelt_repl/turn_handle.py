@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smelt_repl.providers.base import is_truncated
 from smelt_repl.providers.cancel import CancelToken
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ class TurnResult:
     @property
     def truncated(self) -> bool:
         """True when the model stopped at its output token limit."""
-        from smelt_repl.providers.base import is_truncated
-
         return is_truncated(self.stop_reason)
 
 

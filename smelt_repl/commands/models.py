@@ -49,7 +49,7 @@ def _fetch_then_pick(shell: ShellOps, resolved, key: tuple) -> None:  # noqa: AN
 
 def _open_picker(shell: ShellOps, served: list[str]) -> None:
     current = _current_key(shell)
-    names = sorted(set(configured_models(shell.app.providers, current)) | set(served))
+    names = _known_models(shell, current, served)
     choices = [Choice(f"{'●' if name == current else ' '} {name}", name) for name in names]
     index = names.index(current) if current in names else 0
     shell.open_picker("model for the next replies?  (Enter picks, Esc cancels)", choices,
@@ -66,8 +66,13 @@ def model_choices(shell: ShellOps) -> Iterator[tuple[str, str]]:
     """Tab completions of ``:model``: configured (and already fetched served) model names."""
     current = _current_key(shell)
     served = [name for names in shell.app.served_models.values() for name in names]
-    for name in sorted(set(configured_models(shell.app.providers, current)) | set(served)):
+    for name in _known_models(shell, current, served):
         yield name, "in use" if name == current else ""
+
+
+def _known_models(shell: ShellOps, current: str | None, served: list[str]) -> list[str]:
+    """The configured models and those a server said it serves, sorted, each once."""
+    return sorted(set(configured_models(shell.app.providers, current)) | set(served))
 
 
 def reasoning(shell: ShellOps, args: str) -> None:
