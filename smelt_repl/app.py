@@ -227,12 +227,15 @@ class App:
         names = list(dict.fromkeys([*paths, *mentioned_paths(text, self.cwd)]))
         if not names:
             return []
+        images = self.takes_images()
+        return [attach(name, self.cwd, images, self.session.store_attachment).record() for name in names]
+
+    def takes_images(self) -> bool:
+        """True when the model in use lists "image" in its ``input_modalities``."""
         try:
-            modalities = self.resolved_model().config.input_modalities or []
+            return "image" in (self.resolved_model().config.input_modalities or [])
         except ConfigError:
-            modalities = []
-        return [attach(name, self.cwd, "image" in modalities, self.session.store_attachment).record()
-                for name in names]
+            return False
 
     def take_back_failed_turn(self, turn: TurnHandle) -> str | None:
         """A turn that failed before any reply text is rewound on its own (SPEC §9): its

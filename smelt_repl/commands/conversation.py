@@ -74,11 +74,7 @@ def attach_file(shell: ShellOps, args: str) -> None:
     if not args:
         raise CommandError("usage: :attach PATH")
     try:
-        modalities = shell.app.resolved_model().config.input_modalities or []
-    except Exception:
-        modalities = []
-    try:
-        attach(args, shell.app.cwd, "image" in modalities, lambda data, suffix: "")  # checked, not kept yet
+        attach(args, shell.app.cwd, shell.app.takes_images(), lambda data, suffix: "")  # checked, not kept yet
     except AttachmentError as exc:
         raise CommandError(str(exc)) from None
     shell.pending_attachments.append(args)
