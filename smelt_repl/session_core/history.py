@@ -3,6 +3,10 @@
 The transcript is an append-only log; this model is what replaying it produces. Rewinds
 cut the live history but keep the cut messages on an undo stack (and in the log), so
 "undo the last rewind" can bring them back until a new message is appended.
+
+A checkpoint (``smelt.session.checkpoint``, ``:compact``) stands for the live messages before
+its ``index`` in requests, by its ``summary``; the messages themselves stay. A rewind to
+before a checkpoint drops it with the messages it cuts (undo brings both back).
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ class History:
     messages: list[dict] = field(default_factory=list)
     # context_tokens known after each live message (inherited from the one before).
     context: list[int | None] = field(default_factory=list)
-    undo_stack: list[tuple[list[dict], list[int | None]]] = field(default_factory=list)
+    # what each rewind cut: messages, their context figures, the checkpoints it dropped
+    undo_stack: list[tuple[list[dict], list[int | None], list[dict]]] = field(default_factory=list)
+    checkpoints: list[dict] = field(default_factory=list)  # in force, oldest first
     messages_ever: int = 0
     first_user_ever: str | None = None
 
@@ -46,13 +52,8 @@ class History:
             self.updated_at_ms = ts
         if kind == "message":
             self.append(record)
-        elif kind == "rewind":
-            to = record.get("to")
-            if isinstance(to, int) and 0 <= to <= len(self.messages):
-                self.rewind(to)
-        elif kind == "undo_rewind":
-            if self.undo_stack:
-                self.undo()
+        elif kind in ("rewind", "undo_rewind", "checkpoint"):
+            self._apply_edit(kind, record)
         elif kind == "title":
             title = record.get("title")
             self.title = title if isinstance(title, str) and title else None
@@ -74,19 +75,34 @@ class History:
         if isinstance(model, str) and model:
             self.model = model
 
+    @property
+    def checkpoint(self) -> dict | None:
+        """The checkpoint requests are built from (the latest in force), if any."""
+        return self.checkpoints[-1] if self.checkpoints else None
+
+    def add_checkpoint(self, record: dict) -> None:
+        """Put a (checked, see ``checkpoint_problem``) checkpoint record in force; like a new
+        message, this ends any chance to undo earlier rewinds."""
+        self.checkpoints.append(record)
+        self.undo_stack.clear()
+
     def rewind(self, to: int) -> list[dict]:
-        """Cut the live history to its first ``to`` messages; return the cut ones."""
+        """Cut the live history to its first ``to`` messages; return the cut ones. The
+        checkpoints that summarise a cut message are dropped with them."""
         cut, cut_ctx = self.messages[to:], self.context[to:]
+        dropped = [c for c in self.checkpoints if c["index"] > to]
         del self.messages[to:]
         del self.context[to:]
-        self.undo_stack.append((cut, cut_ctx))
+        self.checkpoints = [c for c in self.checkpoints if c["index"] <= to]
+        self.undo_stack.append((cut, cut_ctx, dropped))
         return cut
 
     def undo(self) -> list[dict]:
-        """Bring back the messages cut by the most recent rewind; return them."""
-        cut, cut_ctx = self.undo_stack.pop()
+        """Bring back the messages (and checkpoints) cut by the most recent rewind; return them."""
+        cut, cut_ctx, dropped = self.undo_stack.pop()
         self.messages.extend(cut)
         self.context.extend(cut_ctx)
+        self.checkpoints.extend(dropped)
         return cut
 
     def turns(self) -> list[Turn]:
@@ -108,6 +124,18 @@ class History:
                 return message_text(msg.get("content"))
         return self.first_user_ever
 
+    def _apply_edit(self, kind: str, record: dict) -> None:
+        """Replay a history edit (rewind, undo, checkpoint), skipping one that cannot apply."""
+        if kind == "rewind":
+            to = record.get("to")
+            if isinstance(to, int) and 0 <= to <= len(self.messages):
+                self.rewind(to)
+        elif kind == "undo_rewind":
+            if self.undo_stack:
+                self.undo()
+        elif checkpoint_problem(record, len(self.messages)) is None:
+            self.add_checkpoint(record)
+
     def _apply_header(self, record: dict) -> None:
         self.session_id = str(record.get("id") or self.session_id)
         created = record.get("created_at_ms")
@@ -123,3 +151,16 @@ class History:
             value = record.get(name)
             if isinstance(value, str) and value:
                 setattr(self, name, value)
+
+
+def checkpoint_problem(record: dict, live_count: int) -> str | None:
+    """Why ``record`` cannot be a checkpoint of a live history of ``live_count`` messages
+    (a non-empty ``summary``; an ``index`` from 1 to ``live_count``), None when it can."""
+    summary, index = record.get("summary"), record.get("index")
+    if not isinstance(summary, str) or not summary.strip():
+        return "the summary must be a non-empty string"
+    if type(index) is not int or not 0 < index <= live_count:
+        return f"the first live message index must be from 1 to {live_count}, got {index!r}"
+    if not isinstance(record.get("kind", ""), str):
+        return "the kind must be a string"
+    return None

@@ -23,7 +23,7 @@ from smelt_repl.session_core.derived import (
 )
 from smelt_repl.session_core.errors import SessionError, SessionRefused
 from smelt_repl.session_core.fsio import AppendLog, StoreDir, make_private_dir
-from smelt_repl.session_core.history import History, Turn
+from smelt_repl.session_core.history import History, Turn, checkpoint_problem
 from smelt_repl.session_core.ids import session_label
 from smelt_repl.session_core.jsonl import dumps_line, encode_text, stored_line, to_json
 from smelt_repl.session_core.ledger import TokenTotals, now_ms, usage_record
@@ -124,6 +124,11 @@ class Session:
         return self.totals.as_dict()
 
     @property
+    def checkpoint(self) -> dict | None:
+        """The checkpoint in force (``summary``, ``index``, ``kind``), None without one."""
+        return self.history.checkpoint
+
+    @property
     def can_undo_rewind(self) -> bool:
         """True when the last history edit was a rewind that can be undone."""
         return bool(self.history.undo_stack)
@@ -143,6 +148,21 @@ class Session:
         if text:
             self._content.append(encode_text(text if self._content_empty else "\n" + text), fsync=False)
             self._content_empty = False
+        self._after_change()
+        return record
+
+    def add_checkpoint(self, summary: str, index: int, kind: str = "manual") -> dict | None:
+        """Let ``summary`` stand for the live messages before ``index`` in requests from now
+        on (the transcript keeps them all); index 0 installs nothing (None). Raises
+        SessionRefused, nothing written, for an empty summary or an index out of range."""
+        record = {"type": "checkpoint", "summary": summary, "index": index, "kind": kind, "ts_ms": now_ms()}
+        if index == 0 and type(index) is int:
+            return None
+        problem = checkpoint_problem(record, len(self.history.messages))
+        if problem is not None:
+            raise SessionRefused(f"cannot install the checkpoint: {problem}")
+        record = self._write_transcript(record, fsync=True)
+        self.history.add_checkpoint(record)
         self._after_change()
         return record
 
@@ -263,18 +283,24 @@ class Session:
         self._rewrite_content()
         self._write_meta()
 
-    def write_initial(self, messages: list[dict], ledger_records: list[dict]) -> None:
+    def write_initial(self, messages: list[dict], ledger_records: list[dict],
+                      checkpoints: list[dict] | None = None) -> None:
         """Persist a brand-new transcript (fork, legacy conversion) atomically, then its ledger.
 
+        ``checkpoints`` (records in force in the source) follow the messages they summarise.
         The directory may already exist (a legacy session being converted in place).
         """
         self._persist_dir(with_header=False)
         self._catalog.note_change(self.id)
         stored = [stored_line(m) for m in messages]
-        self._dir().atomic_write(TRANSCRIPT_FILE, dumps_line(self._header()) + b"".join(line for line, _ in stored))
+        marks = [stored_line(c) for c in checkpoints or []]
+        self._dir().atomic_write(TRANSCRIPT_FILE, dumps_line(self._header())
+                                 + b"".join(line for line, _ in [*stored, *marks]))
         self._dir().sync()
         for _line, message in stored:
             self.history.append(message)
+        for _line, mark in marks:
+            self.history.add_checkpoint(mark)
         for record in ledger_records:
             self._write_ledger(record, fsync=False)
             if record.get("type") == "usage":

@@ -103,7 +103,8 @@ class SessionStore:
                                  title=source.title)
         event = {"type": "fork", "parent_id": source.id, "ts_ms": now_ms()}
         with _disk_errors(f"cannot fork {session_label(source.id)}"):
-            child.write_initial([dict(m) for m in source.messages], [event])
+            child.write_initial([dict(m) for m in source.messages], [event],
+                                [dict(c) for c in source.history.checkpoints])
         return child
 
     def reset(self, current: Session) -> Session:
