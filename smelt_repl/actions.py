@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from smelt_repl import commands
 from smelt_repl.attachments import AttachmentError
+from smelt_repl.compaction import overflow_problem
 from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
 
 if TYPE_CHECKING:
@@ -48,6 +49,10 @@ class Actions:
         runner = shell.runner
         if not runner.can_send:
             shell.hint("a message is already queued: Ctrl-C takes it back")
+            return
+        problem = overflow_problem(shell.app, text)
+        if problem is not None:  # nothing is sent; the text stays in the prompt
+            shell.print_error(problem)
             return
         try:
             attachments = shell.app.attach_files(text, shell.pending_attachments)

@@ -137,7 +137,7 @@ class App:
             resolved = resolve_model(name, api_base, self.providers)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        self._provider_for(resolved)  # a missing key is reported now, not at the next send
+        self.provider_for(resolved)  # a missing key is reported now, not at the next send
         self.model_flag, self.api_base = name, api_base
         return resolved
 
@@ -145,12 +145,13 @@ class App:
         """One line saying why the configured model cannot be used (unknown provider,
         missing API key), None when it can: said at start-up, not at the first send."""
         try:
-            self._provider_for(self.resolved_model())
+            self.provider_for(self.resolved_model())
         except ConfigError as exc:
             return str(exc)
         return None
 
-    def _provider_for(self, model: ResolvedModel) -> Provider:
+    def provider_for(self, model: ResolvedModel) -> Provider:
+        """The live client of ``model``'s provider; ConfigError for a missing API key."""
         try:
             return self.provider_pool.get(model, self.env)
         except ProviderError as exc:  # a missing key: nothing is sent, nothing written
@@ -188,9 +189,8 @@ class App:
         run. Session changes asked for by handlers during the turn run after it."""
         try:
             model = self.resolved_model()
-            provider = self._provider_for(model)
-            ad_hoc_base = self.model_name().api_base
-            if ad_hoc_base:
+            provider = self.provider_for(model)
+            if ad_hoc_base := self.model_name().api_base:
                 turn.reply_fields["api_base"] = ad_hoc_base
             result = self.engine.run(turn, model, lambda: provider, self.system(), sink, on_end)
         finally:

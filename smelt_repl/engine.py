@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from smelt_repl.attachments import LoadFile, expand
+from smelt_repl.context_view import summary_message
 from smelt_repl.events import EventBus
 from smelt_repl.providers import (
     CancelToken,
@@ -86,6 +87,8 @@ class ChatEngine:
         turn.mark_running()
         result = TurnResult(reply="", cancelled=True)
         try:
+            if turn.before_send is not None:  # an auto-compaction, say: on this thread, cancellable
+                turn.before_send(turn)
             user_record = self._write(turn, lambda: self._append_user_message(turn))
             if user_record is not None:
                 self.events.emit("turn_start", {"text": message_text(turn.content)})
@@ -104,6 +107,23 @@ class ChatEngine:
         self.events.emit("turn_end", payload)
         return result
 
+    def summarize(self, turn: TurnHandle, model: ResolvedModel, provider_factory: Callable[[], Provider],
+                  system: str, messages: list[dict], install: Callable[[TurnResult], None]) -> TurnResult:
+        """Stream a reply to ``messages`` that is no part of the conversation (a compaction's
+        summary) on ``turn``'s cancel token: its usage goes to the ledger, then
+        ``install(result)`` runs under the session lock unless it was cancelled or failed.
+        Nothing is shown, no event fires, no message is written."""
+        turn.mark_running()
+        result = self._stream(turn, model, provider_factory, system, None, messages)
+
+        def write() -> None:
+            self._record_usage(turn.session, model, result)
+            if not result.cancelled and not result.error:
+                install(result)
+
+        self._write(turn, write)
+        return result
+
     @staticmethod
     def _append_user_message(turn: TurnHandle) -> dict:
         extra = {"attachments": turn.attachments} if turn.attachments else {}
@@ -120,7 +140,7 @@ class ChatEngine:
             return write()
 
     def _stream(self, turn: TurnHandle, model: ResolvedModel, provider_factory: Callable[[], Provider],
-                system: str, sink: Sink | None) -> TurnResult:
+                system: str, sink: Sink | None, messages: list[dict] | None = None) -> TurnResult:
         cancel = turn.cancel_token
         result = TurnResult(reply="")
         if cancel.is_set():  # cancelled before it started: nothing is sent
@@ -128,7 +148,9 @@ class ChatEngine:
             return result
         parts: list[str] = []
         text, reasoning = SurrogateJoiner(), SurrogateJoiner()
-        messages = self._requests(turn.session.messages, turn.session.read_attachment)
+        if messages is None:
+            session = turn.session
+            messages = self._requests(session.messages, session.read_attachment, session.checkpoint)
         request = ChatRequest(model=model.model, system=system, messages=messages,
                               max_tokens=model.config.max_tokens, reasoning_effort=turn.reasoning_effort)
         try:
@@ -185,6 +207,12 @@ class ChatEngine:
         if usage is not None and sane_count(usage.context_tokens) is not None:
             extra["context_tokens"] = usage.context_tokens
         session.append_message("assistant", result.reply, durable=True, **extra)
+        ChatEngine._record_usage(session, model, result)
+
+    @staticmethod
+    def _record_usage(session: Session, model: ResolvedModel, result: TurnResult) -> None:
+        """The call's usage and cost into the ledger (and ``result.cost_usd``), if reported."""
+        usage = result.usage
         if usage is not None:
             try:
                 result.cost_usd = max(0.0, cost_usd(usage, model.config))
@@ -235,20 +263,26 @@ def _in_background(provider_factory: Callable[[], Provider], request: ChatReques
 
 class RequestMessages:
     """``request_messages`` for one history that only grows between rewinds: the messages
-    already converted are kept, so a turn on a long session converts only what is new."""
+    already converted are kept, so a turn on a long session converts only what is new. A
+    checkpoint installed or dropped starts the conversion afresh."""
 
     def __init__(self) -> None:
         self._history: list[dict] | None = None
+        self._checkpoint: dict | None = None
         self._done = 0  # records of the history converted so far
         self._last: dict | None = None  # the last of them, to notice a history that changed
         self._out: list[dict] = []
 
-    def __call__(self, history: list[dict], load_attachment: LoadFile | None = None) -> list[dict]:
-        """The API messages of ``history`` (see ``request_messages``)."""
-        unchanged = (history is self._history and len(history) >= self._done
-                     and (self._done == 0 or history[self._done - 1] is self._last))
+    def __call__(self, history: list[dict], load_attachment: LoadFile | None = None,
+                 checkpoint: dict | None = None) -> list[dict]:
+        """The API messages of ``history`` (see ``request_messages``); with a ``checkpoint``,
+        its summary stands for the messages before its index."""
+        start = checkpoint["index"] if checkpoint else 0
+        unchanged = (history is self._history and checkpoint is self._checkpoint and len(history) >= self._done
+                     and (self._done == start or history[self._done - 1] is self._last))
         if not unchanged:
-            self._history, self._done, self._last, self._out = history, 0, None, []
+            self._history, self._checkpoint, self._done, self._last = history, checkpoint, start, None
+            self._out = [summary_message(checkpoint)] if checkpoint else []
         _convert(history[self._done:], self._out, load_attachment)
         self._done = len(history)
         self._last = history[-1] if history else None

@@ -44,6 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("leader", "\\", (str,), "the keys <leader> stands for in smelt.keymap.set"),
     Setting("lua_budget", DEFAULT_LUA_BUDGET, (int,), "Lua instructions per command, event or keymap (0: no limit)",
             _not_negative),
+    Setting("auto_compact", False, (bool,), "compact (as :compact) before a turn once the context passes 80 % "
+            "of the model's window"),
     Setting("replay_turns", 20, (int,), "user turns a loaded session shows (0: all; :history shows more)",
             _not_negative),
 )

@@ -314,11 +314,17 @@ class Shell:
     def send_message(self, text: str, attachments: list[dict] | None = None) -> bool:
         """Send ``text`` (with ``attachments`` references) as a chat turn (queued while the
         last one ends) and animate the spinner until the first token; False when not taken."""
-        if not self.runner.start(text, attachments):
-            return False
-        if self.application.is_running:
+        return self._spin_if(self.runner.start(text, attachments))
+
+    def start_compaction(self, guidance: str) -> bool:
+        """``:compact``: the summary request on the turn worker, with the spinner; False
+        while a turn runs or a message is queued."""
+        return self._spin_if(self.runner.start_compaction(guidance))
+
+    def _spin_if(self, started: bool) -> bool:
+        if started and self.application.is_running:
             self.application.create_background_task(self.status_line.spin())
-        return True
+        return started
 
     def _lua_busy_elsewhere(self) -> bool:
         # Keys are read only while no Lua runs on the UI thread: running Lua is on the worker.

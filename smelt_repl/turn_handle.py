@@ -64,6 +64,7 @@ class TurnHandle:
         self.reply_fields: dict[str, object] = {}  # more fields for the reply's record
         self.reasoning_effort: str | None = None  # None: the model's own setting
         self.on_reasoning: Callable[[str], None] | None = None  # reasoning text as it streams
+        self.before_send: Callable[[TurnHandle], None] | None = None  # runs before the message is written
         self._thread_id: int | None = None
 
     @property

@@ -34,11 +34,13 @@ IDLE, WAITING, STREAMING, CANCELLING, ENDING = "idle", "waiting", "streaming", "
 
 
 class _Turn:
-    """One message on its way: its text and the App's handle of the turn."""
+    """One message on its way: its text and the App's handle of the turn (or a compaction:
+    its ``job`` runs on the handle instead, and returns the line to print)."""
 
-    def __init__(self, text: str, handle: TurnHandle) -> None:
+    def __init__(self, text: str, handle: TurnHandle, job: Callable[[], tuple[str, bool]] | None = None) -> None:
         self.text = text
         self.handle = handle
+        self.job = job
         self.printed = threading.Event()  # the reply and its marker/error line are printed
 
 
@@ -100,12 +102,43 @@ class TurnRunner:
                 self._queued, self._queued_attachments = text, attachments
                 return True
             self.phase = WAITING
-            turn = self._turn = _Turn(text, self.app.new_turn(text, attachments))
-            self._thread = thread = threading.Thread(target=self._work, args=(turn,), name="smelt-turn",
-                                                     daemon=True)
-        thread.start()
+            self._start(_Turn(text, self._new_handle(text, attachments)))
         self.on_change()
         return True
+
+    def start_compaction(self, guidance: str = "") -> bool:
+        """``:compact``: summarise the older turns on the worker, as a turn (spinner, Ctrl-C
+        cancels); False (nothing done) while a turn is running or a message is queued."""
+        from smelt_repl import compaction
+
+        with self._lock:
+            if self.phase != IDLE or not self.can_send:
+                return False
+            self.phase = WAITING
+            handle = compaction.new_compaction(self.app)
+
+            def job() -> tuple[str, bool]:
+                outcome = compaction.run_compaction(self.app, handle, guidance)
+                return outcome.line, outcome.error
+
+            self._start(_Turn("", handle, job))
+        self.on_change()
+        return True
+
+    def _start(self, turn: _Turn) -> None:
+        """Called under the lock: run ``turn`` (and the messages queued after it) on a worker."""
+        self._turn = turn
+        self._thread = thread = threading.Thread(target=self._work, args=(turn,), name="smelt-turn", daemon=True)
+        thread.start()
+
+    def _new_handle(self, text: str, attachments: list[dict] | None) -> TurnHandle:
+        """The App's handle of a turn of ``text``; with auto_compact on, it compacts first."""
+        from smelt_repl import compaction
+
+        handle = self.app.new_turn(text, attachments)
+        handle.before_send = compaction.auto_compaction(self.app, lambda outcome: self._print_outcome(
+            handle, outcome.line, outcome.error))
+        return handle
 
     def cancel(self) -> str | None:
         """Cancel the reply in flight and drop the queued message; returns at once (the
@@ -135,13 +168,16 @@ class TurnRunner:
             with self._lock:
                 text, self._queued = self._queued, None
                 refs = self._queued_attachments
-                turn = self._turn = _Turn(text, self.app.new_turn(text, refs)) if text is not None else None
+                turn = self._turn = _Turn(text, self._new_handle(text, refs)) if text is not None else None
                 self.phase = WAITING if turn is not None else IDLE
             self.on_change()
 
     def _run(self, turn: _Turn) -> None:
         from smelt_repl.render import StreamRenderer
 
+        if turn.job is not None:
+            self._run_job(turn)
+            return
         renderer = StreamRenderer(lambda: self.width(), self.color)  # asked per line: resizes
         self._print(turn, display.user_echo(turn.text, self.color, turn.handle.attachments))
         try:
@@ -155,6 +191,23 @@ class TurnRunner:
         taken_back = self.app.take_back_failed_turn(turn.handle)
         if taken_back is not None and self.on_taken_back is not None:
             self.on_taken_back(taken_back)
+
+    def _run_job(self, turn: _Turn) -> None:
+        assert turn.job is not None
+        self._print(turn, display.dim_line("compacting the conversation… · Ctrl-C cancels", self.color))
+        try:
+            line, error = turn.job()
+        except Exception as exc:  # ConfigError and friends: nothing was sent
+            line, error = str(exc) or type(exc).__name__, True
+        with self._lock:
+            self.phase = ENDING
+        self._print_outcome(turn.handle, line, error)
+        turn.printed.set()
+
+    def _print_outcome(self, handle: TurnHandle, line: str, error: bool) -> None:
+        """A compaction's one line: red when it installed nothing."""
+        if not handle.detached:
+            self.scrollback.write(display.error_line(line, self.color) if error else display.dim_line(line, self.color))
 
     def _trailer(self, result: TurnResult) -> str:
         record = {"cancelled": result.cancelled or result.interrupted, "error": result.error,

@@ -1,4 +1,4 @@
-"""Commands on the conversation in front of you: rewind, retry, fork, reset."""
+"""Commands on the conversation in front of you: rewind, retry, fork, reset, compact."""
 
 from __future__ import annotations
 
@@ -111,3 +111,14 @@ def retry(shell: ShellOps, args: str) -> None:
     if not shell.can_send():
         raise CommandError("a reply is still streaming: Ctrl-C cancels it, then :retry")
     shell.send_message(message_text(shell.app.content_to_retry()))
+
+
+def compact(shell: ShellOps, args: str) -> None:
+    """``:compact [GUIDANCE]``: the model summarises all but the last 2 turns; the summary
+    stands for them in later requests (the transcript keeps them)."""
+    from smelt_repl.compaction import NOTHING_TO_COMPACT, compaction_cut
+
+    if compaction_cut(shell.app.session) is None:
+        shell.print(NOTHING_TO_COMPACT)
+    elif not shell.start_compaction(args):
+        raise CommandError(":compact waits for the reply on its way (Ctrl-C cancels it)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from smelt_repl.commands.app_commands import cost, lua, quit_, set_option
 from smelt_repl.commands.base import Command, CommandError, ShellOps, run_guarded
 from smelt_repl.commands.clipboard_commands import copy_reply
-from smelt_repl.commands.conversation import attach_file, fork, history, more, reset, retry, rewind, title
+from smelt_repl.commands.conversation import attach_file, compact, fork, history, more, reset, retry, rewind, title
 from smelt_repl.commands.export_command import export
 from smelt_repl.commands.models import model, reasoning, thinking
 from smelt_repl.commands.saved_sessions import delete, load, sessions
@@ -38,6 +38,8 @@ BUILTINS: tuple[Command, ...] = (
             reasoning),
     Command("thinking", ":thinking", "show the reasoning behind the last reply in full", thinking),
     Command("more", ":more", "ask the model to go on where its reply stopped (after [truncated])", more),
+    Command("compact", ":compact [TEXT]", "summarise all but the last 2 turns to free context (TEXT: what to keep)",
+            compact),
     Command("retry", ":retry", "send the failed message again, or regenerate the last reply", retry),
     Command("attach", ":attach PATH", "attach a file to the next message (as @PATH in it does)", attach_file),
     Command("history", ":history [N]", "show N earlier turns of a long loaded session", history),

@@ -15,6 +15,7 @@ from typing import Iterator
 from smelt_repl.session_core.content import first_line, message_text
 
 from .base import ChatRequest, Done, StreamEvent, TextDelta, Usage, UsageReport
+from .offline_summary import compaction_summary
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _QUOTE_LIMIT = 200
@@ -40,7 +41,11 @@ def count_tokens(text: str) -> int:
 
 def reply_for(request: ChatRequest) -> str:
     """The offline reply to `request`; the same request always gets the same text. The setup
-    help comes once per conversation: not again while an earlier reply in it carries it."""
+    help comes once per conversation: not again while an earlier reply in it carries it. A
+    compaction request gets a summary of its messages (``offline_summary``)."""
+    summary = compaction_summary(request.messages)
+    if summary is not None:
+        return summary
     last = next(
         (message_text(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
         "",
