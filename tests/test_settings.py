@@ -26,7 +26,8 @@ READ = re.compile(r"""settings(?:\.get\(|\[|\.setdefault\()\s*["'](\w+)["']""")
 def test_defaults():
     assert default_settings() == {
         "model": None, "system_prompt": DEFAULT_SYSTEM_PROMPT, "vim": True, "restore_vim_insert": True,
-        "leader": "\\", "lua_budget": DEFAULT_LUA_BUDGET, "replay_turns": 20,
+        "leader": "\\", "lua_budget": DEFAULT_LUA_BUDGET, "auto_compact": False,
+        "replay_turns": 20,
     }
     fresh = default_settings()
     fresh["vim"] = False
