@@ -58,7 +58,7 @@ def test_lua_gets_exactly_the_table(host):
 
 
 def test_session_names():
-    assert len(names("session")) == 27 and {"rewind_to", "conversation", "tree"} <= set(names("session"))
+    assert len(names("session")) == 29 and {"rewind_to", "conversation", "tree", "checkpoint", "model_messages"} <= set(names("session"))
     assert names("cmd") == ("register", "remove", "list", "run")
 
 

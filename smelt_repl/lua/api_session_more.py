@@ -130,6 +130,39 @@ class SessionMoreApi:
         else:
             self.app.context_notes[key] = lua_string(text, "smelt.session.context_note: text")
 
+    def model_messages(self) -> Any:
+        """``smelt.session.model_messages()``: the ``{role, content}`` rows the next request is
+        built from: the checkpoint's summary (a user row) first, when one applies, then the
+        live messages from its index (``context_view.model_rows``)."""
+        from smelt_repl.context_view import model_rows
+
+        return to_lua(self.lua, model_rows(self.app.session))
+
+    def checkpoint(self, spec: Any = None) -> None:
+        """``smelt.session.checkpoint{summary, first_live_message_index, kind}``: from now on
+        ``summary`` stands for the ``model_messages()`` rows before the index (0-based; 0
+        installs nothing); the transcript keeps every message. ``kind`` defaults to "manual"."""
+        from smelt_repl.context_view import history_index, model_rows
+
+        what = "smelt.session.checkpoint"
+        options = from_lua(spec) if spec is not None else None
+        if not isinstance(options, dict):
+            raise ConversionError(f"{what}: takes a table {{summary, first_live_message_index, kind}}, "
+                                  f"got {lua_type_name(spec)}")
+        summary, kind = options.get("summary"), options.get("kind", "manual")
+        if not isinstance(summary, str) or not summary.strip():
+            raise LuaApiError(f"{what}: summary must be a non-empty string, got {lua_type_name(summary)}")
+        if not isinstance(kind, str):
+            raise LuaApiError(f"{what}: kind must be a string, got {lua_type_name(kind)}")
+        row = _whole_number(options.get("first_live_message_index"), f"{what}: first_live_message_index")
+        with self.app.guard.lock:  # not under a turn's write; the turn itself goes on
+            session = self.app.session
+            rows = len(model_rows(session))
+            if not 0 <= row <= rows:
+                raise LuaApiError(f"{what}: first_live_message_index {row} is out of range (0 to {rows})")
+            if row:
+                session.add_checkpoint(summary, history_index(session, row), kind)
+
     def _model_key(self) -> str | None:
         from smelt_repl.app import ConfigError
 
@@ -137,3 +170,13 @@ class SessionMoreApi:
             return self.app.resolved_model().key
         except ConfigError:
             return None
+
+
+def _whole_number(value: Any, what: str) -> int:
+    """A Lua integer (or integral float) as an int; ConversionError for anything else."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ConversionError(f"{what} must be an integer, got {lua_type_name(value)}"
+                          + (f" {value}" if isinstance(value, float) else ""))
