@@ -138,7 +138,7 @@ class SessionMoreApi:
 
         return to_lua(self.lua, model_rows(self.app.session))
 
-    def checkpoint(self, spec: Any = None) -> None:
+    def checkpoint(self, spec: Any = None, *extra: Any) -> None:
         """``smelt.session.checkpoint{summary, first_live_message_index, kind}``: from now on
         ``summary`` stands for the ``model_messages()`` rows before the index (0-based; 0
         installs nothing); the transcript keeps every message. ``kind`` defaults to "manual"."""
@@ -146,8 +146,8 @@ class SessionMoreApi:
 
         what = "smelt.session.checkpoint"
         options = from_lua(spec) if spec is not None else None
-        if not isinstance(options, dict):
-            raise ConversionError(f"{what}: takes a table {{summary, first_live_message_index, kind}}, "
+        if not isinstance(options, dict) or extra:
+            raise ConversionError(f"{what}: takes one table {{summary, first_live_message_index, kind}}, "
                                   f"got {lua_type_name(spec)}")
         summary, kind = options.get("summary"), options.get("kind", "manual")
         if not isinstance(summary, str) or not summary.strip():
