@@ -10,14 +10,14 @@ from tests.lua_helpers import headless_host, host, lua, lua_value  # noqa: F401
 SESSION_FUNCTIONS = names("session")
 SAMPLE_ARGS = {"delete": "'abcd'", "load": "'abcd'", "text": "'abcd'", "texts": "{}", "rewind_to": "nil",
                "set_title": "'t'", "set_title_for_history": "'t', 's', 1",
-               "context_note": "'n', 't'"}
+               "context_note": "'n', 't'", "checkpoint": "{summary = 's', first_live_message_index = 0}"}
 UI_ONLY = [name for name in SESSION_FUNCTIONS if name != "tree"]  # tree is pure: it works headless (SPEC §4)
 
 
 def test_all_eighteen_functions_exist(host):
     # SPEC §4's 18, plus title and messages (smelt-compat), plus issue 11's set_title,
-    # set_title_for_history, conversation, info, status, context_note and tree
-    assert len(SESSION_FUNCTIONS) == 27
+    # set_title_for_history, conversation, info, status, context_note, tree, checkpoint, model_messages
+    assert len(SESSION_FUNCTIONS) == 29
     found = lua_value(host, "(function() local t = {} for k in pairs(smelt.session) do t[#t+1] = k end "
                             "table.sort(t) return t end)()")
     assert found == sorted(SESSION_FUNCTIONS)
