@@ -36,15 +36,22 @@ CPR_REQUEST, CPR_ANSWER = b"\x1b[6n", b"\x1b[1;1R"
 
 def spawn_until_prompt(env: dict[str, str], cwd: str) -> float:
     """Seconds from spawning the REPL on a pty to the first drawn prompt (then it is closed)."""
+    return spawn_measured(env, cwd)[0]
+
+
+def spawn_measured(env: dict[str, str], cwd: str, args: tuple[str, ...] = (),
+                   timeout: float = 10) -> tuple[float, int]:
+    """Seconds from spawning ``smelt_repl ARGS`` on a pty to its first drawn prompt, and the
+    process's peak resident memory in KiB over its whole run (it is closed at the prompt)."""
     master, slave = pty.openpty()
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "smelt_repl"], stdin=slave, stdout=slave, stderr=slave,
+    proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", *args], stdin=slave, stdout=slave, stderr=slave,
                             env=env, cwd=cwd, close_fds=True, start_new_session=True)
     os.close(slave)
     seen = b""
     elapsed = None
     try:
-        deadline = start + 10
+        deadline = start + timeout
         while time.perf_counter() < deadline:
             ready, _, _ = select.select([master], [], [], 0.01)
             if not ready:
@@ -52,50 +59,59 @@ def spawn_until_prompt(env: dict[str, str], cwd: str) -> float:
             chunk = os.read(master, 65536)
             if CPR_REQUEST in chunk:
                 os.write(master, CPR_ANSWER)
-            seen += chunk
+            seen = seen[-64:] + chunk
             if PROMPT_MARK in seen:
                 elapsed = time.perf_counter() - start
                 break
         if elapsed is None:
-            raise RuntimeError(f"no prompt within 10 s; output: {seen[-500:]!r}")
+            raise RuntimeError(f"no prompt within {timeout} s; output: {seen[-500:]!r}")
         os.write(master, b"\x04")  # Ctrl-D on the empty prompt
-        _drain_until_exit(master, proc)
+        peak = _drain_until_exit(master, proc)
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None and proc.returncode is None:
             proc.kill()
             proc.wait()
         os.close(master)
-    return elapsed
+    return elapsed, peak
 
 
-def _drain_until_exit(master: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 5
-    while proc.poll() is None and time.monotonic() < deadline:
+def _drain_until_exit(master: int, proc: subprocess.Popen) -> int:
+    """Read the pty until the process ends; its peak resident memory in KiB."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.02)
         if ready:
             try:
                 os.read(master, 65536)
             except OSError:
                 break
-    proc.wait(timeout=5)
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_maxrss
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss
 
 
-def bare_import() -> float:
+def bare_import(env: dict[str, str] | None = None) -> float:
     """Seconds for a whole ``python -c "import prompt_toolkit"`` process."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import prompt_toolkit"], check=True)
+    subprocess.run([sys.executable, "-c", "import prompt_toolkit"], check=True, env=env)
     return time.perf_counter() - start
 
 
 def startup() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, TERM="xterm-256color", SMELT_MODEL="offline/offline")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode is cached, not compiled each run
         for name in ("STATE", "CONFIG", "DATA", "CACHE"):
             env[f"XDG_{name}_HOME"] = os.path.join(tmp, name.lower())
         spawn_until_prompt(env, tmp)  # warm the file cache and bytecode
-        bare_import()
-        repl = statistics.median(spawn_until_prompt(env, tmp) for _ in range(RUNS)) * 1000
-        bare = statistics.median(bare_import() for _ in range(RUNS)) * 1000
+        bare_import(env)
+        samples = [(spawn_until_prompt(env, tmp), bare_import(env)) for _ in range(RUNS)]  # interleaved: same load
+        repl = statistics.median(s[0] for s in samples) * 1000
+        bare = statistics.median(s[1] for s in samples) * 1000
     report("start-up to first prompt (median of 10)", repl, "ms")
     report('python -c "import prompt_toolkit" (median of 10)', bare, "ms")
     report("start-up ratio", repl / bare, "x", target="<= 1.5", ok=repl / bare <= 1.5)
