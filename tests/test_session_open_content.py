@@ -1,0 +1,51 @@
+"""Opening a session keeps its content.txt when a fresh meta.json vouches for it (no rewrite
+of the whole file), rebuilds it otherwise, and appends go on correctly either way."""
+
+from __future__ import annotations
+
+import os
+
+from smelt_repl.session_core import SessionStore
+from smelt_repl.session_core.content import search_blob
+
+
+def _session(store: SessionStore) -> str:
+    session = store.new_session("/w")
+    session.append_message("user", "first question")
+    session.append_message("assistant", "first answer")
+    session.close()
+    return session.id
+
+
+def test_open_keeps_a_vouched_content_file_and_appends_to_it(tmp_path) -> None:
+    store = SessionStore(tmp_path)
+    session_id = _session(store)
+    content = tmp_path / session_id / "content.txt"
+    before = os.stat(content)
+    session = store.open(session_id)
+    after = os.stat(content)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not rewritten
+    session.append_message("user", "second question")
+    session.close()
+    assert content.read_text() == "first question\nfirst answer\nsecond question"
+
+
+def test_open_rebuilds_content_when_meta_does_not_vouch_for_it(tmp_path) -> None:
+    store = SessionStore(tmp_path)
+    session_id = _session(store)
+    folder = tmp_path / session_id
+    (folder / "content.txt").write_text("stale")
+    with open(folder / "transcript.jsonl", "ab") as transcript:  # written by a crash, no meta update
+        transcript.write(b'{"type":"message","role":"user","content":"late","ts_ms":1}\n')
+    session = store.open(session_id)
+    session.close()
+    assert (folder / "content.txt").read_text() == search_blob(session.messages)
+    assert (folder / "content.txt").read_text().endswith("late")
+
+
+def test_open_rebuilds_a_missing_content_file(tmp_path) -> None:
+    store = SessionStore(tmp_path)
+    session_id = _session(store)
+    (tmp_path / session_id / "content.txt").unlink()
+    store.open(session_id).close()
+    assert (tmp_path / session_id / "content.txt").read_text() == "first question\nfirst answer"
