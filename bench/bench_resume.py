@@ -8,7 +8,7 @@ code, ~550 bytes a message as stored, 26 MiB at 50k) are written straight to a t
 drawn prompt (see ``bench_startup.spawn_measured``), against a new session
 (``python -m smelt_repl``) started the same way, interleaved, median of 5 runs each. Targets
 (smelt-repl issue 13): the ratio <= 1.3 at 10k messages and <= 2 at 50k; the peak resident
-memory <= a new session's + 2.5 x the transcript's size.
+memory up to the first prompt <= a new session's + 2.5 x the transcript's size.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def spawn_until_prompt(env: dict[str, str], cwd: str) -> float:
 def spawn_measured(env: dict[str, str], cwd: str, args: tuple[str, ...] = (),
                    timeout: float = 10) -> tuple[float, int]:
     """Seconds from spawning ``smelt_repl ARGS`` on a pty to its first drawn prompt, and the
-    process's peak resident memory in KiB over its whole run (it is closed at the prompt)."""
+    process's peak resident memory in KiB up to then (it is closed at the prompt)."""
     master, slave = pty.openpty()
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", *args], stdin=slave, stdout=slave, stderr=slave,
@@ -65,33 +65,37 @@ def spawn_measured(env: dict[str, str], cwd: str, args: tuple[str, ...] = (),
                 break
         if elapsed is None:
             raise RuntimeError(f"no prompt within {timeout} s; output: {seen[-500:]!r}")
+        peak = peak_rss_kib(proc.pid)
         os.write(master, b"\x04")  # Ctrl-D on the empty prompt
-        peak = _drain_until_exit(master, proc)
+        _drain_until_exit(master, proc)
     finally:
-        if proc.poll() is None and proc.returncode is None:
+        if proc.poll() is None:
             proc.kill()
             proc.wait()
         os.close(master)
     return elapsed, peak
 
 
-def _drain_until_exit(master: int, proc: subprocess.Popen) -> int:
-    """Read the pty until the process ends; its peak resident memory in KiB."""
+def _drain_until_exit(master: int, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    while proc.poll() is None and time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.02)
         if ready:
             try:
                 os.read(master, 65536)
             except OSError:
                 break
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return usage.ru_maxrss
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss
+    proc.wait(timeout=5)
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The peak resident memory of a running process so far, in KiB (``VmHWM``; unlike the
+    rusage of a child, it does not include the parent's memory the child was forked with)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for process {pid}")
 
 
 def bare_import(env: dict[str, str] | None = None) -> float:

@@ -1,5 +1,5 @@
-"""Opening a session keeps its content.txt when a fresh meta.json vouches for it (no rewrite
-of the whole file), rebuilds it otherwise, and appends go on correctly either way."""
+"""Opening a session: content.txt kept when a fresh meta.json vouches for it (no rewrite of
+the whole file), rebuilt otherwise; the transcript parsed as it is read, a chunk at a time."""
 
 from __future__ import annotations
 
@@ -49,3 +49,29 @@ def test_open_rebuilds_a_missing_content_file(tmp_path) -> None:
     (tmp_path / session_id / "content.txt").unlink()
     store.open(session_id).close()
     assert (tmp_path / session_id / "content.txt").read_text() == "first question\nfirst answer"
+
+
+def test_parse_chunks_matches_parse_lines_whatever_the_chunk_size(caplog) -> None:
+    from smelt_repl.session_core.jsonl import parse_chunks, parse_lines
+
+    data = b'{"a":1}\n{"b":"two\\nlines"}\nnot json\n[1]\n\n{"c":3}\n{"torn":'
+    expected = list(parse_lines(data, "t"))
+    assert expected == [{"a": 1}, {"b": "two\nlines"}, {"c": 3}]
+    for size in (1, 2, 5, 7, len(data), len(data) + 1):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert list(parse_chunks(chunks, "t")) == expected
+    assert "t:3: skipped a corrupt or torn line" in caplog.text and "t:7: skipped" in caplog.text
+
+
+def test_a_long_transcript_read_in_chunks_replays_whole(tmp_path, monkeypatch) -> None:
+    from smelt_repl.session_core import derived
+
+    monkeypatch.setattr(derived, "READ_CHUNK", 64)  # every record spans chunks
+    store = SessionStore(tmp_path)
+    session = store.new_session("/w")
+    for i in range(30):
+        session.append_message("user" if i % 2 == 0 else "assistant", f"message {i} " + "x" * i)
+    session.close()
+    reopened = store.open(session.id)
+    reopened.close()
+    assert [m["content"] for m in reopened.messages] == [f"message {i} " + "x" * i for i in range(30)]
