@@ -10,10 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from smelt_repl import commands
 from smelt_repl.attachments import AttachmentError
-from smelt_repl.compaction import overflow_problem
-from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
 
 if TYPE_CHECKING:
     from smelt_repl.shell import Shell
@@ -34,6 +31,10 @@ class Actions:
         """Enter: run a command or send the message (``input_rule``: a likely typo of a
         command stays in the prompt with a hint); while the last turn only ends (its reply is
         printed or being cancelled) the message is queued and the prompt free."""
+        from smelt_repl import commands  # not before the first frame: see interactive.py
+        from smelt_repl.compaction import overflow_problem
+        from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
+
         shell, buffer = self.shell, self.shell.buffer
         if not buffer.text.strip():
             return
@@ -163,4 +164,6 @@ class Actions:
 
     def open_rewind_picker(self) -> None:
         """Show the turns of the conversation to rewind to."""
+        from smelt_repl import commands
+
         commands.open_rewind_picker(self.shell)

@@ -14,6 +14,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smelt_repl.lua_host import LuaHost
+    from smelt_repl.shell import Shell
 
 log = logging.getLogger("smelt.shell")
 
@@ -47,11 +53,16 @@ def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
 
 def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     """The interactive REPL: start the app on ``session_id`` (or a new session), run the
-    prompt until the user leaves, shut down; returns the exit code."""
+    prompt until the user leaves, shut down; returns the exit code.
+
+    What the first frame needs comes first. With no config file the Lua host (and the rest
+    of what only a key can use) is made right after the first frame is drawn, before any key
+    is handled (``ShellApplication.after_first_frame``); a config is loaded before the first
+    frame, since it may change what that frame shows (model, vim mode, replayed turns)."""
     from smelt_repl import display
     from smelt_repl.app import App, ConfigError
     from smelt_repl.applog import setup_app_log
-    from smelt_repl.lua_host import LuaHost
+    from smelt_repl.config_files import config_files
     from smelt_repl.paths import config_dir, sessions_root
     from smelt_repl.session_core import SessionError, SessionStore
     from smelt_repl.shell import Shell
@@ -59,10 +70,12 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
 
     setup_app_log()
     app = App(SessionStore(sessions_root()), cwd=os.getcwd(), model_flag=args.model, api_base=args.api_base)
-    host = LuaHost(app)
+    config = config_dir()
+    host = _lua_host(app) if config_files(config) else None
     shell = Shell(app, host)
     try:
-        host.load_config(config_dir())
+        if host is not None:
+            host.load_config(config)
         if getattr(args, "system", None) is not None:
             app.settings["system_prompt"] = args.system
         app.start(session_id)
@@ -79,6 +92,7 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     if problem is not None:
         shell.error(f"{problem} (:model picks another)")
     shell.scrollback.write(display.first_run_hint(app.store, shell.color))
+    shell.application.after_first_frame(lambda: _after_first_frame(shell, config))
     with logs_to_file_only():
         try:
             shell.run()
@@ -91,3 +105,18 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     if app.session.persisted:
         print(f"resume with: smelt-repl --resume {app.session.id[:8]}")
     return app.exit_code or 0
+
+
+def _lua_host(app: object) -> LuaHost:
+    from smelt_repl.lua_host import LuaHost
+
+    return LuaHost(app)
+
+
+def _after_first_frame(shell: Shell, config: Path) -> None:
+    """What no first frame needs but a key may: the Lua host (when there was no config to
+    load before the prompt) and the modules of commands and turns."""
+    if shell.host is None:
+        shell.host = _lua_host(shell.app)
+        shell.host.load_config(config)  # no files: only the module path
+    import smelt_repl.commands  # noqa: F401 - the command table, for the first ':' typed

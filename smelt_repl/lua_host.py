@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from smelt_repl.config_files import config_files
 from smelt_repl.lua import api_table
 from smelt_repl.lua.api_config import ConfigApi
 from smelt_repl.lua.api_extend import ExtendApi
@@ -34,21 +35,7 @@ from smelt_repl.lua.registries import CommandRegistry, Subscriptions
 from smelt_repl.lua.runtime import DEFAULT_MAX_MEMORY, CallResult, LuaRuntimeBox
 from smelt_repl.settings import DEFAULT_LUA_BUDGET
 
-INIT_FILE = "init.lua"
-PLUGINS_DIR = "plugins"
 MODULES_DIR = "lua"
-
-
-def config_files(config_dir: Path) -> list[Path]:
-    """``init.lua`` (when present) then ``plugins/*.lua`` sorted by name."""
-    files = []
-    init = config_dir / INIT_FILE
-    if init.is_file():
-        files.append(init)
-    plugins = config_dir / PLUGINS_DIR
-    if plugins.is_dir():
-        files.extend(sorted(p for p in plugins.glob("*.lua") if p.is_file()))
-    return files
 
 
 class LuaHost:

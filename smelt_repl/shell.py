@@ -19,7 +19,6 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from prompt_toolkit.buffer import Buffer
-from prompt_toolkit.completion import merge_completers
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.filters import Condition, has_focus
@@ -29,13 +28,11 @@ from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.key_binding.vi_state import InputMode
 from prompt_toolkit.output import Output
 
-from smelt_repl import commands, display
+from smelt_repl import display
 from smelt_repl.actions import Actions
 from smelt_repl.command_line import CommandLine, command_line_bindings
-from smelt_repl.commands.completion import AtPathCompleter
 from smelt_repl.dot_repeat import DotRepeat
 from smelt_repl.input_history import project_history
-from smelt_repl.input_rule import CommandInput, classify
 from smelt_repl.keybindings import picker_bindings, shell_bindings
 from smelt_repl.keynotation import check_keymap_mode, parse_keys
 from smelt_repl.layout import STYLE, build_layout
@@ -46,6 +43,7 @@ from smelt_repl.screen_erase import keep_erases_out_of_history
 from smelt_repl.scrollback import Scrollback, Writer
 from smelt_repl.settings import DEFAULT_SETTINGS
 from smelt_repl.shell_application import ESCAPE_DELAY, ShellApplication
+from smelt_repl.shell_completers import command_line_completer, prompt_completer
 from smelt_repl.shell_status import StatusLine
 from smelt_repl.sigint import sigint_from_terminal
 from smelt_repl.stop_signals import STOP_SIGNALS
@@ -72,11 +70,10 @@ class Shell:
         self.app = app
         self.host = host
         self.buffer = Buffer(multiline=True, history=history or project_history(app.cwd),
-                             completer=merge_completers([commands.CommandCompleter(self),
-                                                         AtPathCompleter(lambda: app.cwd)]),
+                             completer=prompt_completer(self, lambda: app.cwd),
                              complete_while_typing=Condition(lambda: self.buffer.text.startswith(":")))
         self.picker = Picker(on_open=self._focus_picker, on_close=self._focus_input)
-        self.command_line = CommandLine(commands.CommandCompleter(self), on_open=self._enter_command_line,
+        self.command_line = CommandLine(command_line_completer(self), on_open=self._enter_command_line,
                                         on_close=self._leave_command_line, run=self.run_command_line)
         self.actions = Actions(self)
         self.user_keys = KeyBindings()
@@ -220,6 +217,8 @@ class Shell:
         """``smelt.cmd.run`` of a built-in meta-command; False when ``name`` is none. On the UI
         thread it runs at once and its errors go back to the caller; from a turn's event
         handler it is handed to the UI thread and its errors are printed there."""
+        from smelt_repl import commands
+
         command = commands.builtin(name)
         if command is None:
             return False
@@ -288,6 +287,9 @@ class Shell:
 
     def run_command_line(self, line: str) -> None:
         """What Enter on the Vim command line does: run ``line`` as a command, whatever it is."""
+        from smelt_repl import commands
+        from smelt_repl.input_rule import CommandInput, classify
+
         kind = classify(line if line.startswith(":") else f":{line}", commands.known_names(self))
         if isinstance(kind, CommandInput):
             self.run_command(kind.line)
@@ -297,6 +299,8 @@ class Shell:
 
     def run_command(self, line: str) -> None:
         """Run a ``:command`` line (Ctrl-C can stop Lua code it runs)."""
+        from smelt_repl import commands
+
         if commands.enters_lua(self, line) and self._lua_busy_elsewhere():
             self.error(LUA_BUSY)
             return

@@ -1,6 +1,11 @@
-"""The prompt_toolkit Application of the shell, with Vim-like key-sequence timeouts."""
+"""The prompt_toolkit Application of the shell, with Vim-like key-sequence timeouts and work
+deferred until its first frame is drawn."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.enums import EditingMode
@@ -8,6 +13,8 @@ from prompt_toolkit.key_binding.vi_state import InputMode
 from prompt_toolkit.keys import Keys
 
 ESCAPE_DELAY = 0.05  # ttimeoutlen: how long a lone Escape byte waits for the rest of a sequence
+
+log = logging.getLogger("smelt.shell")
 
 
 class ShellApplication(Application[None]):
@@ -28,3 +35,19 @@ class ShellApplication(Application[None]):
     @timeoutlen.setter
     def timeoutlen(self, value: float | None) -> None:
         self._timeoutlen = value
+
+    def after_first_frame(self, work: Callable[[], None]) -> None:
+        """Run ``work`` on the event loop of the next ``run`` right after its first frame is
+        drawn and before any key typed meanwhile is handled (keys wait in the terminal's input).
+
+        Why it holds: ``run`` calls its pre-run callables, then draws the first frame
+        synchronously, then awaits; ``work`` is queued with ``call_soon`` from a pre-run
+        callable, so the loop's first turn runs it ahead of the terminal's reader callback,
+        which the selector can only queue after it. An error in ``work`` is logged."""
+        def guarded() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("start-up work after the first frame failed")
+
+        self.pre_run_callables.append(lambda: asyncio.get_running_loop().call_soon(guarded))

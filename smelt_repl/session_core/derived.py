@@ -7,6 +7,8 @@ when that no longer matches the transcript, or the file is missing or corrupt, i
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from itertools import product
 
 import orjson
@@ -15,13 +17,14 @@ from smelt_repl.session_core.content import subtitle_of
 from smelt_repl.session_core.errors import UnsafeStoreFile
 from smelt_repl.session_core.fsio import StoreDir
 from smelt_repl.session_core.history import History
-from smelt_repl.session_core.jsonl import parse_lines
+from smelt_repl.session_core.jsonl import parse_chunks
 
 TRANSCRIPT_FILE = "transcript.jsonl"
 LEDGER_FILE = "ledger.jsonl"
 META_FILE = "meta.json"
 CONTENT_FILE = "content.txt"
 ATTACHMENTS_DIR = "attachments"
+READ_CHUNK = 1 << 20  # a transcript is parsed as it is read: its bytes and records are not both held
 META_FORMAT = "smelt-repl/1"
 ROW_FIELDS = (
     "id",
@@ -48,14 +51,26 @@ def replay_transcript(directory: StoreDir, session_id: str) -> tuple[History, in
     The id is the directory's name, whatever the transcript's header says (a copied
     directory is a session of its own).
     """
-    data = directory.read(TRANSCRIPT_FILE)
-    if data is None:
+    try:
+        fd = directory.open_file(TRANSCRIPT_FILE, os.O_RDONLY)
+    except FileNotFoundError:
         return None
+    size = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal size
+        while chunk := os.read(fd, READ_CHUNK):
+            size += len(chunk)
+            yield chunk
+
     history = History(session_id=session_id)
-    for record in parse_lines(data, f"{directory.path}/{TRANSCRIPT_FILE}"):
-        history.apply(record)
+    try:
+        for record in parse_chunks(chunks(), f"{directory.path}/{TRANSCRIPT_FILE}"):
+            history.apply(record)
+    finally:
+        os.close(fd)
     history.session_id = session_id
-    return history, len(data)
+    return history, size
 
 
 def rebuild_meta(directory: StoreDir, session_id: str) -> tuple[History, dict] | None:

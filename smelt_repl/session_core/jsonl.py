@@ -4,7 +4,7 @@ that may hold a torn or corrupt line."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import orjson
@@ -69,14 +69,38 @@ def clean_text(text: str) -> str:
 def parse_lines(data: bytes, source: Path | str) -> Iterator[dict]:
     """Yield every JSON object line of ``data``; skip (and log) torn or corrupt lines."""
     for number, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            log.warning("%s:%d: skipped a corrupt or torn line (%d bytes)", source, number, len(raw))
-            continue
-        if not isinstance(record, dict):
-            log.warning("%s:%d: skipped a line that is not a JSON object", source, number)
-            continue
+        record = _parse_line(raw, source, number)
+        if record is not None:
+            yield record
+
+
+def parse_chunks(chunks: Iterable[bytes], source: Path | str) -> Iterator[dict]:
+    """``parse_lines`` of the concatenation of ``chunks``, never holding all of it at once
+    (a long transcript is read a chunk at a time: its bytes and its records are not both in
+    memory)."""
+    number, rest = 0, b""
+    for chunk in chunks:
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        for raw in lines:
+            number += 1
+            record = _parse_line(raw, source, number)
+            if record is not None:
+                yield record
+    record = _parse_line(rest, source, number + 1)
+    if record is not None:
         yield record
+
+
+def _parse_line(raw: bytes, source: Path | str, number: int) -> dict | None:
+    if not raw.strip():
+        return None
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        log.warning("%s:%d: skipped a corrupt or torn line (%d bytes)", source, number, len(raw))
+        return None
+    if not isinstance(record, dict):
+        log.warning("%s:%d: skipped a line that is not a JSON object", source, number)
+        return None
+    return record

@@ -275,12 +275,18 @@ class Session:
 
     # -- used by the store ---------------------------------------------------------------
 
-    def attach_existing(self, ledger_bytes: int) -> None:
-        """Mark a session replayed from disk as persisted, taking its lock (SessionLocked if held)."""
+    def attach_existing(self, ledger_bytes: int, content_bytes: int | None = None) -> None:
+        """Mark a session replayed from disk as persisted, taking its lock (SessionLocked if held).
+
+        ``content_bytes``: the size of a content.txt that a fresh meta.json vouches for, kept
+        as it is (appends go on from there); None: content.txt is rebuilt."""
         self._lock.acquire()
         self._persisted = True
         self._ledger_size = ledger_bytes
-        self._rewrite_content()
+        if content_bytes is None:
+            self._rewrite_content()
+        else:
+            self._content_empty = content_bytes == 0
         self._write_meta()
 
     def write_initial(self, messages: list[dict], ledger_records: list[dict],

@@ -22,6 +22,7 @@ from smelt_repl.session_core.derived import (
     META_FILE,
     TRANSCRIPT_FILE,
     ledger_size,
+    read_fresh_meta,
     replay_transcript,
 )
 from smelt_repl.session_core.errors import (
@@ -231,10 +232,10 @@ class SessionStore:
             replayed = replay_transcript(directory, session_id)
             if replayed is None:
                 raise SessionNotFound(f"no session {session_id[:12]!r}")
-            history, _size = replayed
+            history, size = replayed
             totals = sum_usage(_ledger_records(directory))
             session = Session(self.root / session_id, history, totals, self.catalog, directory=directory, lock=lock)
-            session.attach_existing(ledger_size(directory))
+            session.attach_existing(ledger_size(directory), _vouched_content_size(directory, session_id, size))
             return session
         except BaseException:
             lock.release()
@@ -299,6 +300,14 @@ def _disk_errors(what: str) -> Iterator[None]:
 def _updated_at(row: dict) -> int:
     value = row.get("updated_at_ms")
     return value if type(value) is int else 0
+
+
+def _vouched_content_size(directory: StoreDir, session_id: str, transcript_size: int) -> int | None:
+    """The size of content.txt when a fresh meta.json vouches for it (see ``search_text``), so
+    opening a session need not rewrite it; None when it must be rebuilt."""
+    if read_fresh_meta(directory, session_id, transcript_size) is None:
+        return None
+    return directory.size(CONTENT_FILE)
 
 
 def _ledger_records(directory: StoreDir) -> list[dict]:

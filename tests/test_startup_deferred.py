@@ -1,0 +1,125 @@
+"""Start-up work deferred past the first frame: keys typed before it is done wait for it.
+
+With no config, the Lua host is made right after the first frame is drawn; keys already
+typed are handled only after that (``ShellApplication.after_first_frame``). With an init.lua,
+its keymaps and commands are in place before the first key is handled, in a real terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from smelt_repl.app import App
+from smelt_repl.render import strip_ansi
+from smelt_repl.session_core import SessionStore
+from smelt_repl.shell import Shell
+from tests.tmux_driver import TmuxSession, tmux_available
+
+STATUS = re.compile(r"^ (INSERT|NORMAL|EMACS) .*ctx", re.M)
+TIMEOUT = 10.0
+
+
+def test_keys_sent_before_the_first_frame_wait_for_the_deferred_lua_host(tmp_path):
+    chunks: list[str] = []
+    done = threading.Event()
+    seen: list[str] = []
+    with create_pipe_input() as pipe:
+        app = App(SessionStore(tmp_path / "sessions"), cwd=str(tmp_path), env={})
+        shell = Shell(app, None, input=pipe, output=DummyOutput(), write=chunks.append, color=False)
+
+        def first_frame(_application: object) -> None:
+            if "frame" not in seen:
+                seen.append("frame")
+
+        def make_host() -> None:
+            from smelt_repl.lua_host import LuaHost
+
+            seen.append("host")
+            shell.host = LuaHost(app)
+
+        def printed(text: str) -> None:
+            chunks.append(text)
+            if "early bird" in strip_ansi("".join(chunks)):
+                done.set()
+
+        shell.scrollback._write = printed  # noqa: SLF001 - the scrollback's writer, watched
+        shell.application.after_render += first_frame
+        shell.application.after_first_frame(make_host)
+        pipe.send_text(":lua smelt.notify('early bird')\r")  # in the input before the app runs
+        thread = threading.Thread(target=shell.run, daemon=True)
+        thread.start()
+        try:
+            assert done.wait(TIMEOUT), strip_ansi("".join(chunks))
+        finally:
+            shell.quit()
+            thread.join(TIMEOUT)
+    assert seen[:2] == ["frame", "host"]  # the host came after the first frame, before the keys
+    assert "Lua is not available" not in strip_ansi("".join(chunks))
+
+
+def test_an_error_in_deferred_work_is_logged_and_the_prompt_lives(tmp_path, caplog):
+    with create_pipe_input() as pipe:
+        app = App(SessionStore(tmp_path / "sessions"), cwd=str(tmp_path), env={})
+        shell = Shell(app, None, input=pipe, output=DummyOutput(), write=lambda text: None, color=False)
+        ran = threading.Event()
+
+        def broken() -> None:
+            ran.set()
+            raise RuntimeError("deferred work broke")
+
+        shell.application.after_first_frame(broken)
+        pipe.send_text("still typing")
+        thread = threading.Thread(target=shell.run, daemon=True)
+        thread.start()
+        try:
+            assert ran.wait(TIMEOUT)
+            _wait_until(lambda: shell.buffer.text == "still typing")
+        finally:
+            shell.quit()
+            thread.join(TIMEOUT)
+    assert "deferred work broke" in caplog.text
+
+
+def _wait_until(predicate, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+INIT_LUA = """
+smelt.cmd.register("hello", function() smelt.notify("hello from init.lua") end, {desc = "greet"})
+smelt.keymap.set("i", "<C-g>", function() smelt.cmd.run(":hello") end)
+"""
+
+
+@pytest.mark.skipif(not tmux_available(), reason="tmux is not installed (apt-get install tmux)")
+@pytest.mark.parametrize("with_config", [True, False], ids=["init.lua", "no-config"])
+def test_keys_typed_before_the_prompt_appears_reach_init_lua(tmp_path: Path, with_config: bool):
+    env = {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("STATE", "CONFIG", "DATA", "CACHE")}
+    env.update({"TERM": "xterm-256color", "SMELT_MODEL": "offline/offline", "PYTHONUNBUFFERED": "1"})
+    if with_config:
+        config = tmp_path / "config" / "smelt"
+        config.mkdir(parents=True)
+        (config / "init.lua").write_text(INIT_LUA)
+    early = "early" if with_config else ":lua smelt.notify('lua is up')"
+    with TmuxSession([sys.executable, "-m", "smelt_repl"], env=env, cwd=tmp_path) as term:
+        term.type(early)
+        if with_config:
+            term.keys("C-g")  # the init.lua keymap
+        assert not STATUS.search(term.screen()), "the prompt was up before the keys were typed"
+        screen = term.wait_for(lambda s: STATUS.search(s) and f"› {early}" in s, TIMEOUT)
+        if with_config:
+            screen = term.wait_for("hello from init.lua", TIMEOUT)
+        else:
+            term.keys("Enter")  # the Lua host was made after the first frame
+            screen = term.wait_for("lua is up", TIMEOUT)
+    assert "Lua is not available" not in screen
