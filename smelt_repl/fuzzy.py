@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 MATCH = 16  # each matched character
 RUN = 12  # a character right after the previous matched one
@@ -28,8 +29,10 @@ def fuzzy_score(query: str, text: str) -> int | None:
     if not query:
         return 0
     at = text.find(query)
-    if at >= 0:
-        return _score(text, range(at, at + len(query)))
+    if at >= 0:  # the fast path: a run as long as the query (the query's own word starts count)
+        n = len(query)
+        starts = (at == 0 or not text[at - 1].isalnum()) + _inner_word_starts(query)
+        return n * MATCH + (n - 1) * RUN + starts * WORD_START - min(at, EARLY_CAP)
     window = _shortest_window(query, text)
     if window is None:
         return None
@@ -48,6 +51,11 @@ def compile_prefilter(query: str) -> Callable[[str], object]:
 def is_word_start(text: str, index: int) -> bool:
     """True when ``text[index]`` begins a word (text start, or after a non-alphanumeric)."""
     return index == 0 or not text[index - 1].isalnum()
+
+
+@lru_cache(maxsize=64)
+def _inner_word_starts(query: str) -> int:
+    return sum(1 for i in range(1, len(query)) if not query[i - 1].isalnum()) if len(query) > 1 else 0
 
 
 def _score(text: str, positions: range | list[int]) -> int:

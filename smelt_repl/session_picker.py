@@ -12,9 +12,11 @@ search hands its results over through ``post``.
 from __future__ import annotations
 
 import fcntl
+import heapq
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import overload
 
 from smelt_repl.body_search import BodySearch, Found
 from smelt_repl.fuzzy import compile_prefilter, fuzzy_score
@@ -24,6 +26,7 @@ from smelt_repl.session_tree import session_tree
 
 CURRENT_MARK, ELSEWHERE_MARK, NO_MARK = "● ", "○ ", "  "
 LOCK_FILE = "lock"  # a session directory's lock file (session_core/lock.py)
+Haystack = tuple[str, str, str]  # title and first message lowercased: joined by a newline, title, first
 
 
 class SessionRow:
@@ -49,6 +52,40 @@ class SessionRow:
         return self._label
 
 
+class LazyRows(Sequence[SessionRow]):
+    """The picker's rows as a sequence of SessionRow, each made the first time it is looked
+    at (a query that matches 10,000 sessions makes only the rows drawn)."""
+
+    def __init__(self, rows: list[dict], marker: Callable[[str], str]) -> None:
+        self._rows, self._marker = rows, marker
+        self._details: dict[int, str] = {}
+        self._made: dict[int, SessionRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> SessionRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SessionRow]: ...
+
+    def __getitem__(self, index: int | slice) -> SessionRow | list[SessionRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        index = range(len(self._rows))[index]  # negative counts from the end; IndexError past it
+        made = self._made.get(index)
+        if made is None:
+            row = self._rows[index]
+            made = self._made[index] = SessionRow(row, self._marker, row.get("tree_prefix", ""),
+                                                  self._details.get(index, ""))
+        return made
+
+    def add(self, row: dict, detail: str) -> None:
+        """Append a row drawn with ``detail`` under it (a body match)."""
+        self._details[len(self._rows)] = detail
+        self._rows.append(row)
+
+
 class SessionPicker:
     """Saved sessions filtered by a query, for ``pickers.Picker.open_search``."""
 
@@ -59,11 +96,11 @@ class SessionPicker:
         self.query = ""
         self.this_dir_only = False
         self.searching = False  # a body search is running for the query shown
-        self.choices: list[SessionRow] = []
+        self.choices: LazyRows = LazyRows([], self.mark)
         self.on_change: Callable[[bool], None] = lambda reset: None  # set by the Picker
         self.on_delete: Callable[[str], None] = lambda session_id: None  # set by the command
         self._body = BodySearch(lambda ids: store.texts(ids), post)
-        self._haystacks: dict[str, str] = {}
+        self._haystacks: dict[str, Haystack] = {}
         self._last: tuple[str, bool, list[dict]] | None = None  # query, scope, its metadata matches
         self.reload()
 
@@ -108,7 +145,7 @@ class SessionPicker:
             self._haystacks.pop(session_id)
             self._body.forget(session_id)
         self._scoped: list[dict] | None = None
-        self._tree: tuple[bool, list[SessionRow]] | None = None
+        self._tree: tuple[bool, LazyRows] | None = None
         self._last = None
 
     def start(self) -> None:
@@ -126,10 +163,10 @@ class SessionPicker:
         if not self.query:
             self._body.cancel()
             self.searching = False
-            self.choices = list(self._tree_rows())
+            self.choices = self._tree_rows()
         else:
             matched = self._metadata_matches(self.query.lower())
-            self.choices = [SessionRow(row, self.mark) for row in matched]
+            self.choices = LazyRows(matched, self.mark)
             self._search_bodies(matched)
         self.on_change(True)
 
@@ -138,10 +175,9 @@ class SessionPicker:
             self._scoped = [row for row in self.rows if row.get("cwd") == self.cwd] if self.this_dir_only else self.rows
         return self._scoped
 
-    def _tree_rows(self) -> list[SessionRow]:
+    def _tree_rows(self) -> LazyRows:
         if self._tree is None or self._tree[0] != self.this_dir_only:
-            rows = [SessionRow(row, self.mark, row["tree_prefix"]) for row in session_tree(self._scope())]
-            self._tree = (self.this_dir_only, rows)
+            self._tree = (self.this_dir_only, LazyRows(fork_tree(self._scope()), self.mark))
         return self._tree[1]
 
     def _metadata_matches(self, query: str) -> list[dict]:
@@ -157,11 +193,11 @@ class SessionPicker:
         pairs.sort(key=lambda pair: -pair[1])  # stable: newest first among equal scores
         return [row for row, _ in pairs]
 
-    def _haystack(self, row: dict) -> str:
+    def _haystack(self, row: dict) -> Haystack:
         hay = self._haystacks.get(row["id"])
         if hay is None:
-            fields = (str(row.get("title") or ""), str(row.get("subtitle") or ""))
-            hay = self._haystacks[row["id"]] = "\n".join(" ".join(f.split()) for f in fields).lower()
+            title, first = (" ".join(str(row.get(f) or "").split()).lower() for f in ("title", "subtitle"))
+            hay = self._haystacks[row["id"]] = (f"{title}\n{first}", title, first)
         return hay
 
     def _search_bodies(self, matched: list[dict]) -> None:
@@ -178,7 +214,9 @@ class SessionPicker:
         if generation != self._body.generation:
             return
         rows = {row["id"]: row for row in self._scope()}
-        self.choices.extend(SessionRow(rows[sid], self.mark, detail=line) for sid, line in found if sid in rows)
+        for session_id, line in found:
+            if session_id in rows:
+                self.choices.add(rows[session_id], line)
         self.searching = not done
         self.on_change(False)
 
@@ -191,15 +229,40 @@ class SessionPicker:
         return ELSEWHERE_MARK if open_elsewhere(self.store.root, session_id) else NO_MARK
 
 
-def _rank(query: str, rows: list[dict], haystack: Callable[[dict], str]) -> list[tuple[dict, int]]:
-    """``(row, score)`` of the rows matching ``query`` in one of their haystack's lines."""
-    prefilter = compile_prefilter(query)
+def fork_tree(rows: list[dict]) -> list[dict]:
+    """``rows`` (newest first) in ``session_tree`` order, the sessions of fork families with its
+    ``tree_prefix``. Only those families go through ``session_tree``: a session with no fork
+    relation is a family of one, placed by its own time, so 10,000 rows stay cheap."""
+    ids = {row["id"] for row in rows}
+    parents = ids.intersection(row.get("parent_id") for row in rows)
+    linked = [row for row in rows if row["id"] in parents or row.get("parent_id") in ids]
+    if not linked:
+        return rows
+    families: list[list[dict]] = []
+    for row in session_tree(linked):
+        if row["depth"] == 0:
+            families.append([row])
+        else:
+            families[-1].append(row)
+    linked_ids = {row["id"] for row in linked}
+    singles = ([row] for row in rows if row["id"] not in linked_ids)
+    by_newest = heapq.merge(families, singles, key=lambda family: max(map(_updated, family)), reverse=True)
+    return [row for family in by_newest for row in family]
+
+
+def _updated(row: dict) -> int:
+    value = row.get("updated_at_ms")
+    return value if isinstance(value, int) else 0
+
+
+def _rank(query: str, rows: list[dict], haystack: Callable[[dict], Haystack]) -> list[tuple[dict, int]]:
+    """``(row, score)`` of the rows whose title or first message ``query`` matches."""
+    prefilter, score = compile_prefilter(query), fuzzy_score
     out = []
     for row in rows:
-        hay = haystack(row)
-        if prefilter(hay):
-            title, _, first = hay.partition("\n")
-            out.append((row, max(fuzzy_score(query, title) or 0, fuzzy_score(query, first) or 0)))
+        both, title, first = haystack(row)
+        if prefilter(both):
+            out.append((row, max((title and score(query, title)) or 0, score(query, first) or 0)))
     return out
 
 
