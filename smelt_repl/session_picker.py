@@ -140,12 +140,13 @@ class SessionPicker:
     def reload(self) -> None:
         """Read the sessions again (after a delete); ``start`` shows them."""
         self.rows = self.store.list()
-        self._ids = {row["id"] for row in self.rows}
-        for session_id in [key for key in self._haystacks if key not in self._ids]:
+        kept = {row["id"] for row in self.rows}
+        for session_id in [key for key in self._haystacks if key not in kept]:
             self._haystacks.pop(session_id)
             self._body.forget(session_id)
+        self._by_id = {row["id"]: row for row in self.rows}
         self._scoped: list[dict] | None = None
-        self._tree: tuple[bool, LazyRows] | None = None
+        self._trees: dict[bool, LazyRows] = {}  # per scope
         self._last = None
 
     def start(self) -> None:
@@ -176,9 +177,10 @@ class SessionPicker:
         return self._scoped
 
     def _tree_rows(self) -> LazyRows:
-        if self._tree is None or self._tree[0] != self.this_dir_only:
-            self._tree = (self.this_dir_only, LazyRows(fork_tree(self._scope()), self.mark))
-        return self._tree[1]
+        tree = self._trees.get(self.this_dir_only)
+        if tree is None:
+            tree = self._trees[self.this_dir_only] = LazyRows(fork_tree(self._scope()), self.mark)
+        return tree
 
     def _metadata_matches(self, query: str) -> list[dict]:
         """Rows whose title or first message matches, best first (newest first among equals).
@@ -213,10 +215,9 @@ class SessionPicker:
         """Body matches of search ``generation`` (on the UI thread); stale ones are dropped."""
         if generation != self._body.generation:
             return
-        rows = {row["id"]: row for row in self._scope()}
         for session_id, line in found:
-            if session_id in rows:
-                self.choices.add(rows[session_id], line)
+            if session_id in self._by_id:
+                self.choices.add(self._by_id[session_id], line)
         self.searching = not done
         self.on_change(False)
 
