@@ -44,8 +44,10 @@ def fuzzy_score(query: str, text: str) -> int | None:
 def compile_prefilter(query: str) -> Callable[[str], object]:
     """A fast test (one regex search) of whether lowercased ``query`` is a subsequence of one
     of the newline-separated lines of a text; used to reject rows before scoring them."""
-    pattern = "[^\n]*?".join(re.escape(ch) for ch in query)
-    return re.compile(pattern).search
+    # "[^c\n]*c" takes the next c without backtracking (a lazy ".*?" between the characters
+    # backtracks through every alignment when the last one is missing)
+    escaped = [re.escape(ch) for ch in query]
+    return re.compile(escaped[0] + "".join(f"[^{ch}\n]*{ch}" for ch in escaped[1:])).search
 
 
 def is_word_start(text: str, index: int) -> bool:

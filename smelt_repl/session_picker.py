@@ -15,6 +15,7 @@ import fcntl
 import heapq
 import os
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import overload
 
@@ -26,6 +27,7 @@ from smelt_repl.session_tree import session_tree
 
 CURRENT_MARK, ELSEWHERE_MARK, NO_MARK = "● ", "○ ", "  "
 LOCK_FILE = "lock"  # a session directory's lock file (session_core/lock.py)
+EXACTLY_RANKED = 300  # matches fuzzy-scored a keystroke; the rest keep the cheap order
 Haystack = tuple[str, str, str]  # title and first message lowercased: joined by a newline, title, first
 
 
@@ -190,10 +192,10 @@ class SessionPicker:
             candidates = last[2]
         else:
             candidates = self._scope()
-        pairs = _rank(query, candidates, self._haystack)
-        self._last = (query, self.this_dir_only, [row for row, _ in pairs])
-        pairs.sort(key=lambda pair: -pair[1])  # stable: newest first among equal scores
-        return [row for row, _ in pairs]
+        ranked = [row for row, _ in _rank(query, candidates, self._haystack)]
+        chosen = {id(row) for row in ranked}
+        self._last = (query, self.this_dir_only, [row for row in candidates if id(row) in chosen])
+        return ranked
 
     def _haystack(self, row: dict) -> Haystack:
         hay = self._haystacks.get(row["id"])
@@ -257,14 +259,24 @@ def _updated(row: dict) -> int:
 
 
 def _rank(query: str, rows: list[dict], haystack: Callable[[dict], Haystack]) -> list[tuple[dict, int]]:
-    """``(row, score)`` of the rows whose title or first message ``query`` matches."""
+    """``(row, score)`` of the rows whose title or first message ``query`` matches, best first.
+
+    One regex search a row finds the matches and a cheap order (shortest span, then earliest);
+    the fuzzy score, which costs more, is computed for the first EXACTLY_RANKED of that
+    order and sorts them; the rest follow in the cheap order (score 0). Ties keep ``rows``'
+    order (newest first)."""
     prefilter, score = compile_prefilter(query), fuzzy_score
-    out = []
+    found = []
     for row in rows:
-        both, title, first = haystack(row)
-        if prefilter(both):
-            out.append((row, max((title and score(query, title)) or 0, score(query, first) or 0)))
-    return out
+        hay = haystack(row)
+        match = prefilter(hay[0])
+        if match:
+            found.append((match.end() - match.start(), match.start(), row, hay))
+    found.sort(key=itemgetter(0, 1))
+    exact = [(row, max((title and score(query, title)) or 0, score(query, first) or 0))
+             for _, _, row, (_, title, first) in found[:EXACTLY_RANKED]]
+    exact.sort(key=itemgetter(1), reverse=True)
+    return exact + [(row, 0) for _, _, row, _ in found[EXACTLY_RANKED:]]
 
 
 def open_elsewhere(root: Path, session_id: str) -> bool:
