@@ -57,23 +57,44 @@ def shell_bindings(actions: Actions, input_focused: Filter, input_empty: Filter)
 
 
 def picker_bindings(picker: Picker) -> KeyBindings:
-    """Keys of an open picker (bound to its window, so they win while it has the focus)."""
+    """Keys of an open picker (bound to its window, so they win while it has the focus).
+
+    A picker with a query line (``Picker.open_search``) has no letter keys: letters type.
+    """
     kb = KeyBindings()
-    moves = {
-        ("up",): -1, ("k",): -1, ("c-p",): -1, ("s-tab",): -1, ("pageup",): -Picker.VISIBLE_ROWS,
-        ("down",): 1, ("j",): 1, ("c-n",): 1, ("tab",): 1, ("pagedown",): Picker.VISIBLE_ROWS,
-    }
-    for keys, delta in moves.items():
-        kb.add(*keys)(lambda event, delta=delta: picker.move(delta))
-    for keys, index in ((("home",), 0), (("g",), 0), (("end",), -1), (("G",), -1)):
-        kb.add(*keys)(lambda event, index=index: picker.move_to(index))
+    searching = Condition(lambda: picker.search is not None)
+    letters = ~searching  # a query line takes every letter
+
+    def moves(table: dict[str, int], filter: FilterOrBool = True) -> None:  # noqa: A002
+        for key, delta in table.items():
+            kb.add(key, filter=filter)(lambda event, delta=delta: picker.move(delta))
+
+    def jumps(table: dict[str, int], filter: FilterOrBool = True) -> None:  # noqa: A002
+        for key, index in table.items():
+            kb.add(key, filter=filter)(lambda event, index=index: picker.move_to(index))
+
+    rows = Picker.VISIBLE_ROWS
+    moves({"up": -1, "c-p": -1, "s-tab": -1, "pageup": -rows, "down": 1, "c-n": 1, "tab": 1, "pagedown": rows})
+    moves({"k": -1, "j": 1}, letters)
+    jumps({"home": 0, "end": -1})
+    jumps({"g": 0, "G": -1}, letters)
     kb.add("enter")(lambda event: picker.pick())
     for key in ("y", "n"):  # a question's answers (rows with that key)
-        kb.add(key, filter=Condition(lambda key=key: any(c.key == key for c in picker.choices)))(
+        kb.add(key, filter=letters & Condition(lambda key=key: any(c.key == key for c in picker.choices)))(
             lambda event, key=key: picker.pick_key(key))
-    for keys in (("escape",), ("c-c",), ("q",)):
-        kb.add(*keys, eager=True)(lambda event: picker.close())
+    for key, filter in (("escape", True), ("c-c", True), ("q", letters)):  # noqa: A001
+        kb.add(key, eager=True, filter=filter)(lambda event: picker.close())
+    _query_bindings(kb, picker, searching)
     return kb
+
+
+def _query_bindings(kb: KeyBindings, picker: Picker, searching: Filter) -> None:
+    """Editing a picker's query line, and the search model's own keys."""
+    kb.add("<any>", filter=searching)(lambda event: picker.type_text(event.data))
+    for keys, action in ((("backspace",), picker.erase_char), (("c-u",), picker.clear_query),
+                         (("c-w",), picker.erase_word), (("c-t",), picker.toggle_scope),
+                         (("c-d",), picker.delete_selected)):
+        kb.add(*keys, filter=searching)(lambda event, action=action: action())
 
 
 # Where a Lua keymap of each mode of keynotation.KEYMAP_MODES applies (emacs is always inserting).

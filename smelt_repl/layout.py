@@ -55,6 +55,9 @@ STYLE = Style.from_dict({
     "picker": "",
     "picker.title": "#808080",
     "picker.selected": "reverse",
+    "picker.query": "bold",
+    "picker.cursor": "reverse",
+    "picker.detail": "italic #808080",
     "paste": "italic #87afd7",
 })
 

@@ -26,13 +26,14 @@ def format_session_rows(rows: Iterable[dict]) -> list[str]:
     return [format_session_row(row) for row in rows]
 
 
-def format_session_row(row: dict) -> str:
-    """``abcd1234  2026-11-25 13:09  title  ~/project``."""
+def format_session_row(row: dict, prefix: str = "") -> str:
+    """``abcd1234  2026-11-25 13:09  title  ~/project`` (``prefix``, a fork's tree gutter,
+    goes before the title)."""
     label = row.get("title") or row.get("subtitle") or "(no message)"
     label = clip(" ".join(str(label).split()), LABEL_LIMIT)  # a title may span lines: join them
     short_id = escape_controls(str(row.get("id"))[:8])
     cwd = escape_controls(str(row.get("cwd") or ""))
-    return f"{short_id}  {format_time(row.get('updated_at_ms'))}  {escape_controls(label)}  {cwd}".rstrip()
+    return f"{short_id}  {format_time(row.get('updated_at_ms'))}  {prefix}{escape_controls(label)}  {cwd}".rstrip()
 
 
 def escape_controls(text: str) -> str:

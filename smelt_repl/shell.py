@@ -37,7 +37,7 @@ from smelt_repl.keybindings import picker_bindings, shell_bindings
 from smelt_repl.keynotation import check_keymap_mode, parse_keys
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.paste import paste_key_bindings
-from smelt_repl.pickers import Choice, Picker
+from smelt_repl.pickers import Choice, Picker, SearchModel
 from smelt_repl.replay_window import hidden_note, tail_start
 from smelt_repl.screen_erase import keep_erases_out_of_history
 from smelt_repl.scrollback import Scrollback, Writer
@@ -72,7 +72,8 @@ class Shell:
         self.buffer = Buffer(multiline=True, history=history or project_history(app.cwd),
                              completer=prompt_completer(self, lambda: app.cwd),
                              complete_while_typing=Condition(lambda: self.buffer.text.startswith(":")))
-        self.picker = Picker(on_open=self._focus_picker, on_close=self._focus_input)
+        self.picker = Picker(on_open=self._focus_picker, on_close=self._focus_input,
+                             on_change=lambda: self.application.invalidate())
         self.command_line = CommandLine(command_line_completer(self), on_open=self._enter_command_line,
                                         on_close=self._leave_command_line, run=self.run_command_line)
         self.actions = Actions(self)
@@ -259,6 +260,10 @@ class Shell:
                     index: int = 0, on_dismiss: Callable[[], None] | None = None) -> None:
         """Show a selection list under the prompt (``on_dismiss``: closed without a pick)."""
         self.picker.open(title, choices, on_pick, index, on_dismiss)
+
+    def open_search_picker(self, model: SearchModel, on_pick: Callable[[Any], None]) -> None:
+        """Show a picker with a query line whose rows ``model`` decides (``:sessions``)."""
+        self.picker.open_search(model, on_pick)
 
     def ask(self, label: str, on_answer: Callable[[str], None], on_dismiss: Callable[[], None]) -> None:
         """Ask one line of text under the prompt (a script's dialog input); from any thread."""

@@ -175,7 +175,7 @@ def test_sessions_picker_loads_the_picked_session(sh):
     sh.wait_output(f"new session {sh.app.session.id[:8]}")
     sh.command(":sessions")
     assert sh.shell.picker.active
-    assert sh.shell.picker.choices[0].label.startswith(old[:8])
+    assert sh.shell.picker.choices[0].label.startswith(f"  {old[:8]}")  # no mark: not open anywhere
     sh.type("\r")
     sh.wait_for(lambda: sh.app.session.id == old, what="loaded")
     out = sh.wait_output("› the old conversation", count=2)

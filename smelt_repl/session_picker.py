@@ -1,0 +1,311 @@
+"""The ``:sessions`` picker's model: the saved sessions, a typed query that filters them, and
+the "this directory only" scope.
+
+With no query the sessions show as a tree of forks (``session_tree``); a query ranks them by
+a fuzzy match (``fuzzy.py``) on title and first message at once, and a full-text search of
+their bodies (``body_search.py``) appends, as it finds them, the sessions that match only
+there, each with its matching line. Labels (and the probe of whether another process has a
+session open) are made only for the rows drawn. The model is used on the UI thread; the body
+search hands its results over through ``post``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import heapq
+import os
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from pathlib import Path
+from typing import overload
+
+from smelt_repl.body_search import BodySearch, Found
+from smelt_repl.fuzzy import compile_prefilter, fuzzy_score
+from smelt_repl.listing import format_session_row
+from smelt_repl.session_core import SessionStore
+from smelt_repl.session_tree import session_tree
+
+CURRENT_MARK, ELSEWHERE_MARK, NO_MARK = "● ", "○ ", "  "
+LOCK_FILE = "lock"  # a session directory's lock file (session_core/lock.py)
+EXACTLY_RANKED = 300  # matches fuzzy-scored a keystroke; the rest keep the cheap order
+Haystack = tuple[str, str, str]  # title and first message lowercased: joined by a newline, title, first
+
+
+class SessionRow:
+    """One row of the picker (a ``pickers.Choice`` in shape); its label is made when drawn."""
+
+    __slots__ = ("row", "prefix", "detail", "_marker", "_label")
+    key = None
+
+    def __init__(self, row: dict, marker: Callable[[str], str], prefix: str = "", detail: str = "") -> None:
+        self.row, self.prefix, self.detail, self._marker = row, prefix, detail, marker
+        self._label: str | None = None
+
+    @property
+    def value(self) -> str:
+        """The session id (what picking the row loads)."""
+        return self.row["id"]
+
+    @property
+    def label(self) -> str:
+        """Mark, then the row as ``--list`` shows it, the tree prefix before the title."""
+        if self._label is None:
+            self._label = self._marker(self.row["id"]) + format_session_row(self.row, self.prefix)
+        return self._label
+
+
+class LazyRows(Sequence[SessionRow]):
+    """The picker's rows as a sequence of SessionRow, each made the first time it is looked
+    at (a query that matches 10,000 sessions makes only the rows drawn)."""
+
+    def __init__(self, rows: list[dict], marker: Callable[[str], str]) -> None:
+        self._rows, self._marker = rows, marker
+        self._details: dict[int, str] = {}
+        self._made: dict[int, SessionRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> SessionRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SessionRow]: ...
+
+    def __getitem__(self, index: int | slice) -> SessionRow | list[SessionRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        index = range(len(self._rows))[index]  # negative counts from the end; IndexError past it
+        made = self._made.get(index)
+        if made is None:
+            row = self._rows[index]
+            made = self._made[index] = SessionRow(row, self._marker, row.get("tree_prefix", ""),
+                                                  self._details.get(index, ""))
+        return made
+
+    def add(self, row: dict, detail: str) -> None:
+        """Append a row drawn with ``detail`` under it (a body match)."""
+        self._details[len(self._rows)] = detail
+        self._rows.append(row)
+
+
+class SessionPicker:
+    """Saved sessions filtered by a query, for ``pickers.Picker.open_search``."""
+
+    def __init__(self, store: SessionStore, current_id: str, cwd: str,
+                 post: Callable[[Callable[[], None]], None]) -> None:
+        """``post`` runs a callable on the UI thread (the body search's results come that way)."""
+        self.store, self.current_id, self.cwd = store, current_id, cwd
+        self.query = ""
+        self.this_dir_only = False
+        self.searching = False  # a body search is running for the query shown
+        self.choices: LazyRows = LazyRows([], self.mark)
+        self.on_change: Callable[[bool], None] = lambda reset: None  # set by the Picker
+        self.on_delete: Callable[[str], None] = lambda session_id: None  # set by the command
+        self._body = BodySearch(lambda ids: store.texts(ids), post)
+        self._haystacks: dict[str, Haystack] = {}
+        self._last: tuple[str, bool, list[dict]] | None = None  # query, scope, its metadata matches
+        self.reload()
+
+    # -- what the picker asks -----------------------------------------------------------------
+
+    def title(self) -> str:
+        """The title line: the scope and the keys."""
+        scope = "this directory only" if self.this_dir_only else "all directories"
+        other = "all directories" if self.this_dir_only else "this directory"
+        return (f"sessions [{scope}]  type to filter · Enter loads · Ctrl-T {other} · "
+                f"Ctrl-D deletes · Esc closes")
+
+    def footer(self) -> str:
+        """Under the rows: the marks' meaning and whether the text search still runs."""
+        busy = "  searching text…" if self.searching else ""
+        return f"{CURRENT_MARK}this session  {ELSEWHERE_MARK}open in another process{busy}"
+
+    def has_other_sessions(self) -> bool:
+        """True when a saved session other than the current one exists."""
+        return any(row["id"] != self.current_id for row in self.rows)
+
+    def set_query(self, text: str) -> None:
+        """Filter by ``text``: the metadata matches at once, body matches as they are found."""
+        self.query = text
+        self._refilter()
+
+    def toggle_scope(self) -> None:
+        """Switch between all sessions and those started in this directory."""
+        self.this_dir_only = not self.this_dir_only
+        self._scoped = None
+        self._refilter()
+
+    def delete(self, session_id: str) -> None:
+        """Ctrl-D on a row: the command's delete flow (a y/N question) takes over."""
+        self.on_delete(session_id)
+
+    def reload(self) -> None:
+        """Read the sessions again (after a delete); ``start`` shows them."""
+        self.rows = self.store.list()
+        kept = {row["id"] for row in self.rows}
+        for session_id in [key for key in self._haystacks if key not in kept]:
+            self._haystacks.pop(session_id)
+            self._body.forget(session_id)
+        self._by_id = {row["id"]: row for row in self.rows}
+        self._scoped: list[dict] | None = None
+        self._trees: dict[bool, LazyRows] = {}  # per scope
+        self._last = None
+
+    def start(self) -> None:
+        """The picker opened (again): search the bodies for the query it shows."""
+        self._refilter()
+
+    def close(self) -> None:
+        """The picker closed: stop the body search (the loaded texts stay cached)."""
+        self.searching = False
+        self._body.stop()
+
+    # -- filtering ----------------------------------------------------------------------------
+
+    def _refilter(self) -> None:
+        if not self.query:
+            self._body.cancel()
+            self.searching = False
+            self.choices = self._tree_rows()
+        else:
+            matched = self._metadata_matches(self.query.lower())
+            self.choices = LazyRows(matched, self.mark)
+            self._search_bodies(matched)
+        self.on_change(True)
+
+    def _scope(self) -> list[dict]:
+        if self._scoped is None:
+            self._scoped = [row for row in self.rows if row.get("cwd") == self.cwd] if self.this_dir_only else self.rows
+        return self._scoped
+
+    def _tree_rows(self) -> LazyRows:
+        tree = self._trees.get(self.this_dir_only)
+        if tree is None:
+            tree = self._trees[self.this_dir_only] = LazyRows(fork_tree(self._scope()), self.mark)
+        return tree
+
+    def _metadata_matches(self, query: str) -> list[dict]:
+        """Rows whose title or first message matches, best first (newest first among equals).
+        A query that extends the last one only looks among the last one's matches."""
+        last = self._last
+        if last is not None and last[1] == self.this_dir_only and query.startswith(last[0]):
+            candidates = last[2]
+        else:
+            candidates = self._scope()
+        ranked = [row for row, _ in _rank(query, candidates, self._haystack)]
+        chosen = {id(row) for row in ranked}
+        self._last = (query, self.this_dir_only, [row for row in candidates if id(row) in chosen])
+        return ranked
+
+    def _haystack(self, row: dict) -> Haystack:
+        hay = self._haystacks.get(row["id"])
+        if hay is None:
+            title, first = (" ".join(str(row.get(f) or "").split()).lower() for f in ("title", "subtitle"))
+            hay = self._haystacks[row["id"]] = (f"{title}\n{first}", title, first)
+        return hay
+
+    def _search_bodies(self, matched: list[dict]) -> None:
+        shown = {row["id"] for row in matched}
+        rest = [row["id"] for row in self._scope() if row["id"] not in shown]
+        self.searching = bool(rest)
+        if rest:
+            self._body.search(self.query, rest, self._receive)
+        else:
+            self._body.cancel()
+
+    def _receive(self, generation: int, found: Found, done: bool) -> None:
+        """Body matches of search ``generation`` (on the UI thread); stale ones are dropped."""
+        if generation != self._body.generation:
+            return
+        for session_id, line in found:
+            if session_id in self._by_id:
+                self.choices.add(self._by_id[session_id], line)
+        self.searching = not done
+        self.on_change(False)
+
+    # -- marks --------------------------------------------------------------------------------
+
+    def mark(self, session_id: str) -> str:
+        """The mark column of a row: this session, open in another process, or blank."""
+        if session_id == self.current_id:
+            return CURRENT_MARK
+        return ELSEWHERE_MARK if open_elsewhere(self.store.root, session_id) else NO_MARK
+
+
+def fork_tree(rows: list[dict]) -> list[dict]:
+    """``rows`` (newest first) in ``session_tree`` order, the sessions of fork families with its
+    ``tree_prefix``. Only those families go through ``session_tree``: a session with no fork
+    relation is a family of one, placed by its own time, so 10,000 rows stay cheap."""
+    ids = {row["id"] for row in rows}
+    parents = ids.intersection(row.get("parent_id") for row in rows)
+    linked = [row for row in rows if row["id"] in parents or row.get("parent_id") in ids]
+    if not linked:
+        return rows
+    families: list[list[dict]] = []
+    for row in session_tree(linked):
+        if row["depth"] == 0:
+            families.append([row])
+        else:
+            families[-1].append(row)
+    linked_ids = {row["id"] for row in linked}
+    singles = ([row] for row in rows if row["id"] not in linked_ids)
+    by_newest = heapq.merge(families, singles, key=lambda family: max(map(_updated, family)), reverse=True)
+    return [row for family in by_newest for row in family]
+
+
+def _updated(row: dict) -> int:
+    value = row.get("updated_at_ms")
+    return value if isinstance(value, int) else 0
+
+
+def _rank(query: str, rows: list[dict], haystack: Callable[[dict], Haystack]) -> list[tuple[dict, int]]:
+    """``(row, score)`` of the rows whose title or first message ``query`` matches, best first.
+
+    One regex search a row finds the matches and a cheap order (shortest span, then earliest);
+    the fuzzy score, which costs more, is computed for the first EXACTLY_RANKED of that
+    order and sorts them; the rest follow in the cheap order (score 0). Ties keep ``rows``'
+    order (newest first)."""
+    prefilter, score = compile_prefilter(query), fuzzy_score
+    found = []
+    for row in rows:
+        hay = haystack(row)
+        match = prefilter(hay[0])
+        if match:
+            found.append((match.end() - match.start(), match.start(), row, hay))
+    found.sort(key=itemgetter(0, 1))
+    exact = [(row, max((title and score(query, title)) or 0, score(query, first) or 0))
+             for _, _, row, (_, title, first) in found[:EXACTLY_RANKED]]
+    exact.sort(key=itemgetter(1), reverse=True)
+    return exact + [(row, 0) for _, _, row, _ in found[EXACTLY_RANKED:]]
+
+
+def open_elsewhere(root: Path, session_id: str) -> bool:
+    """True when another live process holds the session's lock: a non-blocking probe, made
+    only when the pid recorded in the lock file is alive (so an idle lock is not touched)."""
+    try:
+        fd = os.open(root / session_id / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip()
+        if not holder.isdigit() or int(holder) == os.getpid() or not _alive(int(holder)):
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # drops the probe's lock, if it took one
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
