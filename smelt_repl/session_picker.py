@@ -11,22 +11,19 @@ search hands its results over through ``post``.
 
 from __future__ import annotations
 
-import fcntl
 import heapq
-import os
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from pathlib import Path
 from typing import overload
 
 from smelt_repl.body_search import BodySearch, Found
 from smelt_repl.fuzzy import compile_prefilter, fuzzy_score
 from smelt_repl.listing import format_session_row
 from smelt_repl.session_core import SessionStore
+from smelt_repl.session_core.lock import held_elsewhere
 from smelt_repl.session_tree import session_tree
 
 CURRENT_MARK, ELSEWHERE_MARK, NO_MARK = "● ", "○ ", "  "
-LOCK_FILE = "lock"  # a session directory's lock file (session_core/lock.py)
 EXACTLY_RANKED = 300  # matches fuzzy-scored a keystroke; the rest keep the cheap order
 Haystack = tuple[str, str, str]  # title and first message lowercased: joined by a newline, title, first
 
@@ -229,7 +226,7 @@ class SessionPicker:
         """The mark column of a row: this session, open in another process, or blank."""
         if session_id == self.current_id:
             return CURRENT_MARK
-        return ELSEWHERE_MARK if open_elsewhere(self.store.root, session_id) else NO_MARK
+        return ELSEWHERE_MARK if held_elsewhere(self.store.root / session_id) else NO_MARK
 
 
 def fork_tree(rows: list[dict]) -> list[dict]:
@@ -277,35 +274,3 @@ def _rank(query: str, rows: list[dict], haystack: Callable[[dict], Haystack]) ->
              for _, _, row, (_, title, first) in found[:EXACTLY_RANKED]]
     exact.sort(key=itemgetter(1), reverse=True)
     return exact + [(row, 0) for _, _, row, _ in found[EXACTLY_RANKED:]]
-
-
-def open_elsewhere(root: Path, session_id: str) -> bool:
-    """True when another live process holds the session's lock: a non-blocking probe, made
-    only when the pid recorded in the lock file is alive (so an idle lock is not touched)."""
-    try:
-        fd = os.open(root / session_id / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        holder = os.read(fd, 32).decode("ascii", "replace").strip()
-        if not holder.isdigit() or int(holder) == os.getpid() or not _alive(int(holder)):
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        return False
-    except OSError:
-        return False
-    finally:
-        os.close(fd)  # drops the probe's lock, if it took one
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True

@@ -2,7 +2,8 @@
 
 The kernel drops the lock when the process exits or dies, so a lock left by a dead process
 is never an obstacle. ``FileLock`` is the one wrapper around ``flock``; ``SessionLock`` is
-the per-session lock, which never waits and writes the holder's pid for error messages.
+the per-session lock, which never waits and writes the holder's pid for error messages;
+``held_elsewhere`` probes whether another live process holds one.
 A lock file is never opened through a symlink, and must be a regular file.
 """
 
@@ -110,3 +111,35 @@ class SessionLock(FileLock):
             return int(text) if text else None
         except (OSError, ValueError, UnsafeStoreFile):
             return None
+
+
+def held_elsewhere(session_dir: Path) -> bool:
+    """True when another live process holds the lock of ``session_dir``: a non-blocking probe, made
+    only when the pid recorded in the lock file is alive (so an idle lock is not touched)."""
+    try:
+        fd = os.open(session_dir / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip()
+        if not holder.isdigit() or int(holder) == os.getpid() or not _alive(int(holder)):
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # drops the probe's lock, if it took one
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
