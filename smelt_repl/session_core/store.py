@@ -137,9 +137,13 @@ class SessionStore:
         (default: the app log).
         """
         with _disk_errors("cannot list sessions"):
-            rows = [row for row in self.catalog.rows(warn) if row["id"] != exclude]
-        rows.sort(key=_updated_at, reverse=True)
-        return rows
+            return [row for row in self.catalog.rows(warn) if row["id"] != exclude]
+
+    def list_records(self, *, warn: Callable[[str], object] | None = None) -> list[list]:
+        """``list()`` as records (``catalog_file.RECORD_FIELDS``: the row's fields in order,
+        then a stamp), the cheap form for printing many rows; they must not be changed."""
+        with _disk_errors("cannot list sessions"):
+            return self.catalog.records(warn)
 
     def most_recent_in(self, cwd: str) -> str | None:
         """The id of the most recently updated session started in ``cwd``."""
@@ -293,11 +297,6 @@ def _disk_errors(what: str) -> Iterator[None]:
         yield
     except OSError as exc:
         raise StoreIOError(f"{what}: {describe(exc)}") from None
-
-
-def _updated_at(row: dict) -> int:
-    value = row.get("updated_at_ms")
-    return value if type(value) is int else 0
 
 
 def _ledger_records(directory: StoreDir) -> list[dict]:
