@@ -132,7 +132,9 @@ def read_catalog(root: StoreDir) -> tuple[CatalogData | None, tuple[int, int, in
     try:
         with root.subdir(CATALOG_DIR, LABEL) as directory:
             st = directory.lstat(CATALOG_NAME)
-            if st is None or not stat.S_ISREG(st.st_mode):
+            if st is None:
+                return _read_old(root), None
+            if not stat.S_ISREG(st.st_mode):
                 return None, None
             raw = directory.read(CATALOG_NAME)
     except FileNotFoundError:
