@@ -33,6 +33,7 @@ CATALOG_DIR = ".catalog"
 CATALOG_NAME = "catalog.json"
 OLD_CATALOG_FILE = ".catalog.json"  # version 3, at the root
 CATALOG_VERSION = 4
+RECORDS_PER_LINE = 1000
 STAMP_FIELDS = ("stamp_size", "stamp_mtime_ns", "stamp_legacy")
 RECORD_FIELDS = ROW_FIELDS + STAMP_FIELDS
 RECORD_LEN = len(RECORD_FIELDS)
@@ -64,9 +65,13 @@ def _updated_key(record: Record) -> int:
 
 
 def encode_catalog(data: CatalogData) -> bytes:
-    """The catalog file: a header line (version, CRC-32 of the body), then the body."""
-    body = to_json({"root_mtime_ns": data.root_mtime_ns, "others": data.others,
-                    "records": list(data.records.values())})
+    """The catalog file: a header line (version, CRC-32 of the rest), a line of what the
+    root held, then lines of up to ``RECORDS_PER_LINE`` records (decoded one at a time, the
+    parser's transient copy of a 10 MB catalog stays small)."""
+    records = list(data.records.values())
+    lines = [to_json({"root_mtime_ns": data.root_mtime_ns, "others": data.others})]
+    lines += [to_json(records[i : i + RECORDS_PER_LINE]) for i in range(0, len(records), RECORDS_PER_LINE)]
+    body = b"\n".join(lines)
     return to_json({"v": CATALOG_VERSION, "crc32": zlib.crc32(body)}) + b"\n" + body
 
 
@@ -82,19 +87,33 @@ def decode_catalog(data: bytes) -> CatalogData | None:
     header = orjson.loads(view[:cut] if cut >= 0 else view)
     if not isinstance(header, dict) or cut < 0 or header.get("crc32") != zlib.crc32(view[cut + 1:]):
         return None
-    with _gc_paused():
+    if header.get("v") == 3:
         content = orjson.loads(view[cut + 1:])
-        if not isinstance(content, dict):
-            return None
-        if header.get("v") == 3:
-            return _from_version_3(content)
-        if header.get("v") != CATALOG_VERSION or not isinstance(content.get("records"), list):
-            return None
-        records = {r[ID]: r for r in content["records"] if type(r) is list and len(r) == RECORD_LEN
-                   and type(r[ID]) is str}
+        return _from_version_3(content) if isinstance(content, dict) else None
+    lines = _lines(data, cut + 1)
+    content = orjson.loads(view[next(lines, slice(0))])
+    if header.get("v") != CATALOG_VERSION or not isinstance(content, dict):
+        return None
+    records, count = {}, 0
+    with _gc_paused():
+        for line in lines:
+            chunk = orjson.loads(view[line])
+            if type(chunk) is not list:
+                return None
+            count += len(chunk)
+            records.update({r[ID]: r for r in chunk if type(r) is list and len(r) == RECORD_LEN and type(r[ID]) is str})
     mtime, others = content.get("root_mtime_ns"), content.get("others")
-    trusted = type(mtime) is int and len(records) == len(content["records"]) and _str_list(others)
+    trusted = type(mtime) is int and len(records) == count and _str_list(others)
     return CatalogData(records, mtime if trusted else None, others if trusted else [])
+
+
+def _lines(data: bytes, start: int) -> Iterator[slice]:
+    """The lines of ``data`` from ``start`` on, as slices (no copies)."""
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        yield slice(start, end)
+        start = end + 1
 
 
 @contextmanager
