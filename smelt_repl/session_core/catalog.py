@@ -62,7 +62,9 @@ from smelt_repl.session_core.lock import FileLock
 CATALOG_LOCK = ".catalog.lock"
 CHANGES_DIR = ".changes"
 ROOT_LABEL = "the sessions directory"
-RACY_MTIME_NS = 1_000_000_000  # a root mtime this young may hide a change in the same tick
+RACY_MTIME_NS = 1_000_000_000
+PARALLEL_FROM = 256  # sessions to derive before threads help
+DERIVE_WORKERS = 4
 
 log = logging.getLogger("smelt.session_core")
 

@@ -49,7 +49,7 @@ from smelt_repl.session_core.lock import LOCK_FILE, SessionLock
 from smelt_repl.session_core.search_text import session_text
 from smelt_repl.session_core.session import Session
 
-TEXT_WORKERS = 8
+TEXT_WORKERS = min(8, os.cpu_count() or 2)  # more threads than cores only contend for the GIL
 # Every file of a session directory the store reads or writes; each must be a regular file.
 SESSION_FILES = (LOCK_FILE, TRANSCRIPT_FILE, LEDGER_FILE, META_FILE, CONTENT_FILE, LEGACY_FILE)
 
@@ -189,13 +189,17 @@ class SessionStore:
         ids = list(dict.fromkeys(session_ids))
         if not ids:
             return {}
+        try:
+            root = StoreDir.open_root(self.root)
+        except OSError:
+            return {}
         chunk = max(1, -(-len(ids) // TEXT_WORKERS))
         batches = [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
         from concurrent.futures import ThreadPoolExecutor  # only searches pay for the import
 
         out: dict[str, str] = {}
-        with ThreadPoolExecutor(max_workers=min(TEXT_WORKERS, len(batches))) as pool:
-            for result in pool.map(self._text_batch, batches):
+        with root, ThreadPoolExecutor(max_workers=min(TEXT_WORKERS, len(batches))) as pool:
+            for result in pool.map(lambda batch: _text_batch(root, batch), batches):
                 out.update(result)
         return out
 
@@ -278,17 +282,6 @@ class SessionStore:
                     lock.release()
             remove_tree(root, trash)
 
-    def _text_batch(self, ids: list[str]) -> dict[str, str]:
-        out = {}
-        for session_id in ids:
-            try:
-                text = self.text(session_id)
-            except Exception:  # an unreadable session is "missing" for a batch read
-                continue
-            if text is not None:
-                out[session_id] = text
-        return out
-
 
 @contextmanager
 def _disk_errors(what: str) -> Iterator[None]:
@@ -297,6 +290,21 @@ def _disk_errors(what: str) -> Iterator[None]:
         yield
     except OSError as exc:
         raise StoreIOError(f"{what}: {describe(exc)}") from None
+
+
+def _text_batch(root: StoreDir, ids: list[str]) -> dict[str, str]:
+    """``text()`` of each id, its directory opened relative to the root's descriptor."""
+    out = {}
+    for session_id in ids:
+        try:
+            validate_session_id(session_id)
+            with root.subdir(session_id, session_label(session_id)) as directory:
+                text = session_text(directory, session_id)
+        except Exception:  # an unreadable session is "missing" for a batch read
+            continue
+        if text is not None:
+            out[session_id] = text
+    return out
 
 
 def _ledger_records(directory: StoreDir) -> list[dict]:
