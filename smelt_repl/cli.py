@@ -111,29 +111,25 @@ def _list_sessions(args: argparse.Namespace) -> int:
     stderr, and a reader that stops early (``| head``) ends the listing quietly."""
     import logging
 
-    from smelt_repl.listing import escape_controls, format_session_rows
+    from smelt_repl.listing import escape_controls, session_lines
 
     logging.getLogger("smelt").addHandler(logging.NullHandler())  # details stay out: one line per bad entry
 
     def warn(message: str) -> None:
         print(f"smelt-repl: warning: {escape_controls(message)}", file=sys.stderr)
 
-    rows = _store().list(warn=warn)
+    records = _store().list_records(warn=warn)
     if args.cwd:
-        rows = [row for row in rows if row.get("cwd") == os.getcwd()]
+        cwd = os.getcwd()
+        records = [record for record in records if record[3] == cwd]
     if args.n is not None:
-        rows = rows[: max(0, args.n)]
-    if args.json:
-        import orjson
-
-        text = "".join(orjson.dumps(row).decode() + "\n" for row in rows)
-    else:
-        text = "".join(line + "\n" for line in format_session_rows(rows))
+        records = records[: max(0, args.n)]
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:  # a terminal that cannot show a character gets its escape
         reconfigure(errors="backslashreplace")
     try:
-        sys.stdout.write(text)
+        for chunk in session_lines(records, as_json=args.json):
+            sys.stdout.write(chunk)
         sys.stdout.flush()
     except BrokenPipeError:
         _discard_stdout()

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from smelt_repl.session_core import SessionLocked, SessionNotFound, SessionRefused, SessionStore
-from smelt_repl.session_core.catalog import decode_catalog, encode_catalog
+from smelt_repl.session_core.catalog_file import decode_catalog, encode_catalog
 from smelt_repl.session_core.usage import Usage
 
 
@@ -263,10 +263,10 @@ def test_list_survives_corrupt_or_missing_catalog_and_meta(store):
     a = store.new_session("/a")
     chat(a, ("alpha", "x"))
     store.list()
-    (store.root / ".catalog.json").write_text("garbage{")
+    (store.root / ".catalog" / "catalog.json").write_text("garbage{")
     (a.dir / "meta.json").write_text("[1,2")
     assert [r["subtitle"] for r in store.list()] == ["alpha"]
-    (store.root / ".catalog.json").unlink()
+    (store.root / ".catalog" / "catalog.json").unlink()
     (a.dir / "meta.json").unlink()
     assert [r["subtitle"] for r in store.list()] == ["alpha"]
 
@@ -343,11 +343,11 @@ def test_catalog_with_malformed_rows_is_repaired(store):
     a = store.new_session("/a")
     chat(a, ("alpha", "x"))
     store.list()
-    catalog = store.root / ".catalog.json"
-    rows, stamps = decode_catalog(catalog.read_bytes())
-    rows[a.id] = "garbage"
-    rows["f" * 64] = {"id": "something else"}
-    catalog.write_bytes(encode_catalog(rows, stamps))  # well-formed file, rows that are not
+    catalog = store.root / ".catalog" / "catalog.json"
+    data = decode_catalog(catalog.read_bytes())
+    data.records[a.id] = ["garbage"]
+    data.records["f" * 64] = ["f" * 64, *data.records[a.id][1:], 1, 1, 0]
+    catalog.write_bytes(encode_catalog(data))  # well-formed file, records that are not
     rows = SessionStore(store.root).list()
     assert [(r["id"], r["subtitle"]) for r in rows] == [(a.id, "alpha")]
     assert "stamp" not in rows[0]

@@ -12,7 +12,7 @@ import textwrap
 import time
 
 from smelt_repl.session_core import SessionStore
-from smelt_repl.session_core.catalog import decode_catalog
+from smelt_repl.session_core.catalog_file import decode_catalog
 
 # Reads the id to resume (an empty line: a new session) only after its imports, so the next
 # writer can start up while the current one is still writing.
@@ -156,8 +156,7 @@ def test_two_processes_create_list_and_delete_at_once(store):
     assert len(kept) == 80
     on_disk = {p.name for p in store.root.iterdir() if not p.name.startswith(".")}
     assert on_disk == kept
-    rows, _stamps = decode_catalog((store.root / ".catalog.json").read_bytes())
-    assert set(rows) == kept
+    assert set(decode_catalog((store.root / ".catalog" / "catalog.json").read_bytes()).records) == kept
 
 
 def test_delete_refuses_a_session_open_in_a_live_process_and_ignores_a_dead_one(store):

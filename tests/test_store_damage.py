@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from smelt_repl.session_core import SessionError, SessionStore
-from smelt_repl.session_core.catalog import decode_catalog, encode_catalog
+from smelt_repl.session_core.catalog_file import UPDATED, decode_catalog, encode_catalog
 from tests.test_cli_sessions import resume_in_terminal, run_cli
 from tests.test_store_symlinks import saved_session
 
@@ -29,11 +29,11 @@ def damage_meta_types(root: Path, sid: str) -> None:
 
 
 def damage_catalog_row(root: Path, sid: str, *, keep_checksum: bool) -> None:
-    catalog = root / ".catalog.json"
-    rows, stamps = decode_catalog(catalog.read_bytes())
-    rows[sid]["updated_at_ms"] = "yesterday"
-    rows[sid]["title"] = ["not", "text"]
-    data = encode_catalog(rows, stamps)
+    catalog = root / ".catalog" / "catalog.json"
+    records = decode_catalog(catalog.read_bytes())
+    records.records[sid][UPDATED] = "yesterday"
+    records.records[sid][1] = ["not", "text"]  # the title
+    data = encode_catalog(records)
     if not keep_checksum:  # a hand edit: the checksum no longer matches
         head, _, body = data.partition(b"\n")
         data = head + b"\n" + body.replace(b'"yesterday"', b'"yesterdayy"')
@@ -81,8 +81,9 @@ CASES: dict[str, tuple[Callable[[Path, str], object], bool, int]] = {
         True, 0),
     ".changes that is a file": (lambda root, sid: (root / ".changes").rmdir() or (root / ".changes").write_text("x"),
                                 True, 0),
-    ".catalog.json that is a directory": (
-        lambda root, sid: ((root / ".catalog.json").unlink(), (root / ".catalog.json" / "x").mkdir(parents=True)),
+    ".catalog/catalog.json that is a directory": (
+        lambda root, sid: ((root / ".catalog" / "catalog.json").unlink(),
+                           (root / ".catalog" / "catalog.json" / "x").mkdir(parents=True)),
         True, 1),
     ".catalog.lock that is a directory": (
         lambda root, sid: ((root / ".catalog.lock").unlink(), (root / ".catalog.lock" / "x").mkdir(parents=True)),
@@ -142,7 +143,7 @@ def test_the_store_raises_only_session_errors(damaged):
 def test_a_garbage_meta_is_rebuilt_from_the_transcript(store, xdg):
     sid = saved_session(store)
     damage_meta_types(store.root, sid)
-    (store.root / ".catalog.json").unlink(missing_ok=True)
+    (store.root / ".catalog" / "catalog.json").unlink(missing_ok=True)
     (row,) = SessionStore(store.root).list()
     assert row["id"] == sid and isinstance(row["updated_at_ms"], int) and row["subtitle"] == "hello"
 

@@ -52,7 +52,7 @@ def lock_held_by_another_process(lock: Path) -> Iterator[None]:
 
 
 def rebuild(xdg, root: Path) -> subprocess.CompletedProcess:
-    (root / ".catalog.json").unlink(missing_ok=True)
+    (root / ".catalog" / "catalog.json").unlink(missing_ok=True)
     result = run_cli("--list", env_dirs=xdg)
     assert result.returncode == 0 and result.stderr == ""
     return result

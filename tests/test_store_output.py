@@ -44,7 +44,7 @@ def test_text_with_lone_surrogates_is_saved_with_replacement_characters(store):
     assert reopened.messages[0]["content"] == "lone \ufffd and a pair \U0001f600" and reopened.title == "renamed \ufffd"
     reopened.close()
     assert store.text(sid) == "lone \ufffd and a pair \U0001f600\npart \ufffd"
-    (store.root / ".catalog.json").unlink(missing_ok=True)
+    (store.root / ".catalog" / "catalog.json").unlink(missing_ok=True)
     rows = SessionStore(store.root).list()
     assert len(rows) == 2 and {row["cwd"] for row in rows} == {"/w/\ufffd"}
     assert store.most_recent_in("/w/\udcff") in {row["id"] for row in rows}

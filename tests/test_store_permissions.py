@@ -56,7 +56,7 @@ def test_an_unreadable_session_directory_is_skipped_with_one_warning(store, xdg,
     store.list()
     os.chmod(store.root / victim, 0)
     if rebuild:
-        (store.root / ".catalog.json").unlink()
+        (store.root / ".catalog" / "catalog.json").unlink()
     for _ in range(2):
         listed, warnings = listing(xdg, as_a_user)
         assert listed == [healthy[:8]]

@@ -72,7 +72,7 @@ def test_store_calls_never_write_through_a_symlinked_session_file(store, outside
     except SessionError:
         pass  # a transcript that is a link cannot be read: refused, in one line
     assert keep in store.texts([sid, keep])
-    (store.root / ".catalog.json").unlink(missing_ok=True)
+    (store.root / ".catalog" / "catalog.json").unlink(missing_ok=True)
     listed = {row["id"] for row in SessionStore(store.root).list()}
     assert keep in listed and (sid in listed) == (name != "transcript.jsonl")
     if name == "lock":  # a lock that is a link: nobody can tell if it is held, so delete refuses too
@@ -89,7 +89,7 @@ def test_list_and_a_one_shot_run_never_write_through_a_symlinked_session_file(st
                                                                               name):
     sid = saved_session(store)
     replace_with_link(store.root / sid / name, outside)
-    (store.root / ".catalog.json").unlink(missing_ok=True)  # a rebuild reads every session
+    (store.root / ".catalog" / "catalog.json").unlink(missing_ok=True)  # a rebuild reads every session
     wrote = run_cli("-p", "hello", env_dirs=xdg, cwd=tmp_path)
     assert wrote.returncode == 0, wrote.stderr
     (new,) = {p.name for p in store.root.iterdir() if not p.name.startswith(".")} - {sid}
@@ -117,7 +117,8 @@ def test_catalog_files_that_are_symlinks_are_replaced_never_followed(store, xdg,
     catalog.write_bytes(PRECIOUS)
     lock.write_bytes(PRECIOUS)
     store.root.mkdir(parents=True)
-    (store.root / ".catalog.json").symlink_to(catalog)
+    (store.root / ".catalog").symlink_to(outside_dir)
+    (store.root / ".catalog.json").symlink_to(catalog)  # the catalog's old place
     (store.root / ".catalog.lock").symlink_to(lock)
     (store.root / ".changes").symlink_to(outside_dir)
     before = tree(tmp_path / "outside-dir")
@@ -130,8 +131,19 @@ def test_catalog_files_that_are_symlinks_are_replaced_never_followed(store, xdg,
 
     assert catalog.read_bytes() == PRECIOUS and lock.read_bytes() == PRECIOUS
     assert tree(outside_dir) == before
-    for name in (".catalog.json", ".catalog.lock", ".changes"):
+    for name in (".catalog", ".catalog.lock", ".changes"):
         assert not (store.root / name).is_symlink()
+
+
+def test_a_catalog_file_that_is_a_symlink_is_replaced_never_followed(store, xdg, outside):
+    sid = saved_session(store)
+    store.list()
+    catalog = store.root / ".catalog" / "catalog.json"
+    catalog.unlink()
+    catalog.symlink_to(outside)
+    listed = run_cli("--list", env_dirs=xdg)
+    assert listed.returncode == 0 and listed.stderr == "" and listed.stdout.startswith(sid[:8])
+    assert outside.read_bytes() == PRECIOUS and not catalog.is_symlink() and catalog.is_file()
 
 
 def test_temp_files_never_reuse_a_planted_name(store, outside):
@@ -140,7 +152,7 @@ def test_temp_files_never_reuse_a_planted_name(store, outside):
     for name in ("meta.json", "content.txt", "transcript.jsonl"):
         (store.root / sid / f".{name}.{os.getpid()}.tmp").symlink_to(outside)
     (store.root / f".catalog.json.{os.getpid()}.tmp").symlink_to(outside)
-    (store.root / ".catalog.json").unlink(missing_ok=True)
+    (store.root / ".catalog" / "catalog.json").unlink(missing_ok=True)
     session = store.open(sid)
     session.append_message("user", "more")
     store.fork(session).close()

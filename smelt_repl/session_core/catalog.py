@@ -1,16 +1,29 @@
-"""A derived catalog of list rows at the sessions root, kept correct across processes.
+"""A derived catalog of list records at the sessions root, kept correct across processes.
 
-``<root>/.catalog.json`` caches one row per session, stamped with the size and mtime of the
-canonical file it was derived from. Writers drop a marker ``<root>/.changes/<id>`` before
-and after each change; a lister, holding ``<root>/.catalog.lock``, removes each marker
-*before* re-deriving that session's row, so a change that races with the lister leaves a
-fresh marker behind for the next listing. Sessions that appear or vanish are found by
-comparing the directory listing with the catalog. Stamps are checked against the disk
-whenever the catalog is read from disk (each new process), so a change made without a
-marker (a hand edit, the original smelt) is caught too; within one process, where the
-catalog was last written by this process, markers suffice, except for legacy rows, which
-are always checked. A missing, corrupt or partly corrupt catalog is rebuilt, and crash
-debris is cleaned then.
+``<root>/.catalog/catalog.json`` (see ``catalog_file``) caches one record per session,
+stamped with the size and mtime of the canonical file it was derived from. Writers drop a
+marker ``<root>/.changes/<id>`` before and after each change; a lister, holding
+``<root>/.catalog.lock``, removes each marker *before* re-deriving that session's record,
+so a change that races with the lister leaves a fresh marker behind for the next listing.
+
+Sessions that appear or vanish are found by comparing the root's entries with the catalog.
+The root is read only when its mtime differs from the one recorded at the last scan (any
+entry created, removed or renamed at the root changes it; the catalog's own file lives in
+``.catalog/`` so that writing it does not). An mtime younger than a second is not recorded,
+so a change in the same clock tick as a scan is never missed. Entries that are not listed
+sessions (symlinks, odd names, directories without a session) are recorded too and looked
+at on every listing, so their warnings are repeated and a late session in one is found.
+
+Changes made without a marker (a hand edit, the original smelt) are caught by stamps.
+Legacy records are checked on every listing. Other records are checked when the catalog is
+read from disk (each new process): all of them in a store of up to 1,024 sessions; in a
+larger one the newest 256 and a window of 768 others at a random place, so that a first
+listing of 50k sessions costs 1,024 stats, not 50k. The trade-off: in a large store, an
+in-place edit of an older session's transcript that no smelt-repl process marked (appending
+by hand) shows in the list only once a window reaches it (on average after n/768 listings);
+a session that is opened is always replayed from its transcript, never from the catalog.
+Within one process, where the catalog was last written by this process, markers suffice. A
+missing, corrupt or partly corrupt catalog is rebuilt, and crash debris is cleaned then.
 
 A damaged store never stops a listing: every entry that cannot be listed is reported in one
 line and left out; if the catalog's own files are unusable the rows are derived afresh.
@@ -21,25 +34,37 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import zlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-import orjson
-
-from smelt_repl.session_core.catalog_rows import Report, derive_row, session_dirs, stale_ids
+from smelt_repl.session_core.catalog_file import (
+    CATALOG_DIR,
+    ID,
+    LABEL,
+    LEGACY,
+    STAMP,
+    CatalogData,
+    Record,
+    cache_key,
+    newest_first,
+    read_catalog,
+    write_catalog,
+)
+from smelt_repl.session_core.catalog_rows import Report, derive_record, ids_to_check, session_dirs, stale_ids
 from smelt_repl.session_core.debris import clean_root, clean_temp_files, debris_cutoff_ns, remove_if_abandoned
+from smelt_repl.session_core.derived import ROW_FIELDS
 from smelt_repl.session_core.errors import SessionError, describe
 from smelt_repl.session_core.fsio import FILE_MODE, StoreDir, make_private_dir
 from smelt_repl.session_core.ids import session_label
-from smelt_repl.session_core.jsonl import to_json
 from smelt_repl.session_core.lock import FileLock
 
-CATALOG_FILE = ".catalog.json"
 CATALOG_LOCK = ".catalog.lock"
 CHANGES_DIR = ".changes"
-CATALOG_VERSION = 3
 ROOT_LABEL = "the sessions directory"
+RACY_MTIME_NS = 1_000_000_000
+PARALLEL_FROM = 256  # sessions to derive before threads help
+DERIVE_WORKERS = 4
 
 log = logging.getLogger("smelt.session_core")
 
@@ -50,7 +75,8 @@ class Catalog:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache_key: tuple[int, int, int] | None = None
-        self._cache: tuple[dict[str, dict], dict[str, list]] | None = None
+        self._cache: CatalogData | None = None
+        self._check_all = False  # a change of this process may have gone unmarked
 
     def note_change(self, session_id: str) -> None:
         """Mark a session as changed so the next listing re-derives its row.
@@ -63,22 +89,29 @@ class Catalog:
         except (OSError, SessionError) as exc:
             log.warning("could not mark session %s as changed: %s", session_id[:8], describe(exc))
             self._cache_key = None
+            self._check_all = True
 
     def rows(self, warn: Callable[[str], object] | None = None) -> list[dict]:
-        """Every persisted session's row (unsorted, fresh copies), reconciled with the disk.
+        """Every persisted session's row (fresh copies), newest first, reconciled with the disk.
 
         Entries that cannot be listed are left out; ``warn`` (default: the log) gets one line
         for each.
         """
+        fields = ROW_FIELDS
+        return [dict(zip(fields, record[:STAMP], strict=True)) for record in self.records(warn)]
+
+    def records(self, warn: Callable[[str], object] | None = None) -> list[Record]:
+        """Every persisted session's record (``RECORD_FIELDS``), newest first: the catalog's
+        own lists, to be read and not changed (``rows`` makes copies)."""
         problems: dict[str, str] = {}
         try:
-            rows = self._rows(problems.setdefault)
+            records = self._records(problems.setdefault)  # newest first
         finally:
             for _entry, message in sorted(problems.items()):
                 (warn or log.warning)(message)
-        return [dict(row) for row in rows.values()]
+        return list(records.values())
 
-    def _rows(self, report: Report) -> dict[str, dict]:
+    def _records(self, report: Report) -> dict[str, Record]:
         try:
             root = StoreDir.open_root(self.root)
         except FileNotFoundError:
@@ -92,125 +125,137 @@ class Catalog:
                 _acquire_replacing_symlink(lock, root)
             except (OSError, SessionError) as exc:
                 report(CATALOG_LOCK, f"listing without the session catalog: {describe(exc)}")
-                return self._fresh_rows(root, report)
+                return self._fresh_records(root, report)
             try:
                 return self._reconcile(root, report)
             finally:
                 lock.release()
 
-    def _reconcile(self, root: StoreDir, report: Report) -> dict[str, dict]:
-        rows, stamps, source = self._load(root)
-        names = session_dirs(root.fd, rows, report)
+    def _reconcile(self, root: StoreDir, report: Report) -> dict[str, Record]:
+        root_mtime = os.fstat(root.fd).st_mtime_ns  # before the root is read
+        data, source = self._load(root)
+        records = data.records
         todo, markers_ok = _claim_markers(root)
-        todo.update(n for n in names if n not in rows)
-        todo.update(self._stale(rows, stamps, root.fd, check_all=source == "disk" or not markers_ok))
-        changed = source == "none"
-        for sid in [sid for sid in rows if sid not in names]:
-            del rows[sid]
-            stamps.pop(sid, None)
-            changed = True
+        if markers_ok and source != "none" and data.root_mtime_ns == root_mtime:  # no entry came or went
+            fresh, odd = session_dirs(root.fd, (), report, data.others)
+            gone: set[str] = set()
+        else:
+            names, odd = session_dirs(root.fd, records, report)
+            fresh, gone = names - records.keys(), records.keys() - names
+        todo.update(fresh)
+        todo.update(self._stale(records, root.fd, source, check_all=self._check_all or not markers_ok))
+        self._check_all = False
+        changed = source == "none" or bool(gone)
+        for sid in gone:
+            del records[sid]
         debris_cutoff = debris_cutoff_ns() if source == "none" else None  # a rebuild also cleans up
         if debris_cutoff is not None:
             clean_root(root, debris_cutoff)
-        for sid in todo:
-            derived = _derive(root, sid, report, debris_cutoff) if sid in names else None
-            if derived is None:
-                changed |= rows.pop(sid, None) is not None
-                stamps.pop(sid, None)
-            else:
-                rows[sid], stamps[sid] = derived
-                changed = True
-        self._store(root, rows, stamps, write=changed, report=report)
-        return rows
+            clean_catalog_dir(root, debris_cutoff)
+        unlisted = _derive_all(root, records, todo, fresh, report, debris_cutoff)
+        if len(unlisted) < len(todo) or not todo.isdisjoint(records):  # records derived or dropped
+            changed = True
+            data.records = records = {record[ID]: record for record in newest_first(records)}
+        others = sorted(odd + unlisted)
+        changed |= others != data.others
+        data.others = others
+        trusted_mtime = root_mtime if root_mtime < time.time_ns() - RACY_MTIME_NS and _encodable(others) else None
+        changed |= trusted_mtime != data.root_mtime_ns
+        data.root_mtime_ns = trusted_mtime
+        self._store(root, data, write=changed or data.upgraded, report=report)
+        return records
 
-    def _fresh_rows(self, root: StoreDir, report: Report) -> dict[str, dict]:
-        """Rows derived from every directory, without reading or writing the catalog."""
-        rows = {}
-        for sid in session_dirs(root.fd, (), report):
-            derived = _derive(root, sid, report)
-            if derived is not None:
-                rows[sid] = derived[0]
-        return rows
+    def _fresh_records(self, root: StoreDir, report: Report) -> dict[str, Record]:
+        """Records derived from every directory, without reading or writing the catalog."""
+        records = {}
+        for sid in session_dirs(root.fd, (), report)[0]:
+            record = _derive(root, sid, report)
+            if record is not None:
+                records[sid] = record
+        return {record[ID]: record for record in newest_first(records)}
 
-    def _stale(self, rows: dict[str, dict], stamps: dict[str, list], root_fd: int, *,
-               check_all: bool) -> set[str]:
-        """Ids whose entry is malformed or whose stamp no longer matches the canonical file.
+    def _stale(self, records: dict[str, Record], root_fd: int, source: str, *, check_all: bool) -> set[str]:
+        """Ids whose record is malformed or whose stamp no longer matches the canonical file:
+        of every record when ``check_all``, of a sample when the catalog came from disk (see
+        the module's docstring), else of legacy records only."""
+        if check_all:
+            ids = list(records)
+        elif source == "disk":
+            ids = ids_to_check(list(records.values()))
+            ids += [sid for sid, record in records.items() if record[LEGACY]]
+        else:
+            ids = [sid for sid, record in records.items() if record[LEGACY]]
+        return stale_ids(ids, records, root_fd) if ids else set()
 
-        Only legacy entries are checked unless ``check_all`` (the catalog came from disk).
-        """
-        try:
-            ids = list(rows) if check_all else [sid for sid, stamp in stamps.items() if stamp[2]]
-        except (TypeError, IndexError, KeyError):  # a malformed stamp: check them all
-            ids = list(rows)
-        return stale_ids(ids, rows, stamps, root_fd) if ids else set()
-
-    def _load(self, root: StoreDir) -> tuple[dict[str, dict], dict[str, list], str]:
-        """Rows, stamps, and where they came from: "cache" (this process), "disk" or "none"."""
-        st = root.lstat(CATALOG_FILE)
-        if st is None or not stat.S_ISREG(st.st_mode):
-            return {}, {}, "none"
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if key == self._cache_key and self._cache is not None:
-            return *self._cache, "cache"
-        try:
-            data = decode_catalog(root.read(CATALOG_FILE) or b"")
-        except (orjson.JSONDecodeError, OSError, SessionError):
-            return {}, {}, "none"
+    def _load(self, root: StoreDir) -> tuple[CatalogData, str]:
+        """The catalog, and where it came from: "cache" (this process), "disk" or "none"."""
+        key = cache_key(root)
+        if key is not None and key == self._cache_key and self._cache is not None:
+            return self._cache, "cache"
+        data, key = read_catalog(root)
         if data is None:
-            return {}, {}, "none"
-        rows, stamps = data
+            return CatalogData(), "none"
         # Malformed entries are caught by the stamp check after every load from disk.
-        self._cache_key, self._cache = key, (rows, stamps)
-        return rows, stamps, "disk"
+        self._cache_key, self._cache = key, data
+        return data, "disk"
 
-    def _store(self, root: StoreDir, rows: dict[str, dict], stamps: dict[str, list], *, write: bool,
-               report: Report) -> None:
-        self._cache = (rows, stamps)
+    def _store(self, root: StoreDir, data: CatalogData, *, write: bool, report: Report) -> None:
+        self._cache = data
         if not write:
             return
         self._cache_key = None
         try:
-            root.atomic_write(CATALOG_FILE, encode_catalog(rows, stamps), fsync=False)
+            self._cache_key = write_catalog(root, data)
         except (OSError, SessionError) as exc:
-            report(CATALOG_FILE, f"could not save the session catalog: {describe(exc)}")
+            report(CATALOG_DIR, f"could not save the session catalog: {describe(exc)}")
             return
-        st = root.lstat(CATALOG_FILE)
-        if st is not None:
-            self._cache_key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        data.upgraded = False
 
 
-def encode_catalog(rows: dict[str, dict], stamps: dict[str, list]) -> bytes:
-    """The catalog file: a header line (version, CRC-32 of the body), then the body."""
-    body = to_json({"rows": rows, "stamps": stamps})
-    return to_json({"v": CATALOG_VERSION, "crc32": zlib.crc32(body)}) + b"\n" + body
+def _derive_all(root: StoreDir, records: dict[str, Record], todo: set[str], fresh: set[str], report: Report,
+                debris_cutoff: int | None) -> list[str]:
+    """Derive the record of each session in ``todo`` (one that is neither ``fresh`` nor
+    recorded is gone: its record is dropped) and return the names of the directories that
+    have none."""
+    unlisted = []
+    for sid in todo:
+        present = sid in fresh or sid in records
+        record = _derive(root, sid, report, debris_cutoff) if present else None
+        if record is not None:
+            records[sid] = record
+        else:
+            records.pop(sid, None)
+            if present:
+                unlisted.append(sid)
+    return unlisted
 
 
-def decode_catalog(data: bytes) -> tuple[dict[str, dict], dict[str, list]] | None:
-    """Rows and stamps of a catalog file; None unless it is intact and of this version.
-
-    The checksum stands in for checking every row's fields on each process's first listing
-    (too slow for 10k rows): a hand-edited catalog is rebuilt, and readers of rows still
-    tolerate fields of an odd type."""
-    head, _, body = data.partition(b"\n")
-    header = orjson.loads(head)
-    if not isinstance(header, dict) or header.get("v") != CATALOG_VERSION or header.get("crc32") != zlib.crc32(body):
-        return None
-    content = orjson.loads(body)
-    rows, stamps = (content.get("rows"), content.get("stamps")) if isinstance(content, dict) else (None, None)
-    if not isinstance(rows, dict) or not isinstance(stamps, dict):
-        return None
-    return rows, stamps
+def clean_catalog_dir(root: StoreDir, cutoff_ns: int) -> None:
+    """Remove temp files older than ``cutoff_ns`` that a crash left in ``.catalog``."""
+    try:
+        with root.subdir(CATALOG_DIR, LABEL) as directory:
+            clean_temp_files(directory, cutoff_ns)
+    except (OSError, SessionError):
+        pass
 
 
-def _derive(root: StoreDir, sid: str, report: Report, debris_cutoff: int | None = None
-            ) -> tuple[dict, list] | None:
-    """The row of ``sid`` (None when it has none, reported when it cannot be read); with
+def _encodable(names: list[str]) -> bool:
+    """True when every name can be written to the catalog (a name that is not UTF-8 cannot)."""
+    try:
+        "".join(names).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _derive(root: StoreDir, sid: str, report: Report, debris_cutoff: int | None = None) -> Record | None:
+    """The record of ``sid`` (None when it has none, reported when it cannot be read); with
     ``debris_cutoff`` crash debris older than it is removed from the directory on the way."""
     try:
         with root.subdir(sid, session_label(sid)) as directory:
             if debris_cutoff is not None:
                 clean_temp_files(directory, debris_cutoff)
-            derived = derive_row(directory, sid)
+            derived = derive_record(directory, sid)
             if derived is None and debris_cutoff is not None:
                 remove_if_abandoned(root, directory, sid, debris_cutoff)
             return derived

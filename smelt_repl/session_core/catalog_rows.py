@@ -1,21 +1,24 @@
-"""The catalog's list rows: finding the session directories at the root, deriving a row from
-one, and checking cached rows against the disk.
+"""The catalog's records: finding the session directories at the root, deriving a record
+from one, and checking cached records against the disk.
 
-A row is stamped ``[size, mtime_ns, is_legacy]`` from the canonical file it came from. Every
-lookup is relative to a directory descriptor and never follows a symlink; an entry that
-cannot be listed is reported (one line each) and left out, so one bad directory never stops
-a listing.
+A record is a list row followed by the stamp ``size, mtime_ns, is_legacy`` of the canonical
+file it came from (``RECORD_FIELDS``). Every lookup is relative to a directory descriptor and
+never follows a symlink; an entry that cannot be listed is reported (one line each) and left
+out, so one bad directory never stops a listing.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import random
+import stat
+from collections.abc import Callable, Collection, Iterable
 
+from smelt_repl.session_core.catalog_file import ID, LEGACY, STAMP, Record
 from smelt_repl.session_core.content import subtitle_of
-from smelt_repl.session_core.derived import META_FILE, TRANSCRIPT_FILE, read_fresh_meta, rebuild_meta, row_from_meta
+from smelt_repl.session_core.derived import META_FILE, ROW_FIELDS, TRANSCRIPT_FILE, read_fresh_meta, rebuild_meta
 from smelt_repl.session_core.errors import InvalidSessionId, SessionDamaged
-from smelt_repl.session_core.fsio import StoreDir
+from smelt_repl.session_core.fsio import StoreDir, lstat_at
 from smelt_repl.session_core.ids import session_label, validate_session_id
 from smelt_repl.session_core.legacy import (
     LEGACY_FILE,
@@ -27,24 +30,43 @@ from smelt_repl.session_core.legacy import (
 )
 
 Report = Callable[[str, str], object]  # (entry name, one line for a person about it)
+NEWEST_CHECKED = 256  # stamps checked on a process's first listing: the newest sessions,
+WINDOW_CHECKED = 768  # and a window of the others at a random place
 
 
-def session_dirs(root_fd: int, known: Iterable[str], report: Report) -> set[str]:
-    """Names of the real directories at the root that can be sessions.
+def session_dirs(root_fd: int, known: Collection[str], report: Report,
+                 candidates: Iterable[str] | None = None) -> tuple[set[str], list[str]]:
+    """Names of the real directories at the root that can be sessions, and the other entries
+    a listing must look at again (symlinks, invalid names), each reported.
 
     Symlinks and directories whose name is not a valid id (not UTF-8, control characters)
-    are reported and left out; plain files and the store's dot-files are ignored.
+    are reported and left out; plain files and the store's dot-files are ignored. With
+    ``candidates`` the root is not read: every ``known`` name is taken to be a directory
+    still (the root has not changed since) and only the candidates are looked at.
     """
-    with os.scandir(root_fd) as found:
-        entries = list(found)
-    names = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}  # the flat loop is the fast one
+    if candidates is None:
+        with os.scandir(root_fd) as found:
+            entries = list(found)
+        names = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}  # the flat loop is the fast one
+        links = [entry.name for entry in entries if entry.is_symlink()]
+    else:
+        names, links = set(known), []
+        for name in candidates:
+            st = lstat_at(name, root_fd)
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                names.add(name)
+            elif st is not None and stat.S_ISLNK(st.st_mode):
+                links.append(name)
+    odd = []
     for name in names.difference(known):
         if name.startswith(".") or not _valid_name(name, report):
             names.discard(name)
-    for link in [entry.name for entry in entries if entry.is_symlink()]:
+            odd.append(name)
+    for link in links:
         if not link.startswith("."):
             report(link, f"{session_label(link)} is a symbolic link, not a directory; skipped")
-    return names
+            odd.append(link)
+    return names, [name for name in odd if not name.startswith(".")]
 
 
 def _valid_name(name: str, report: Report) -> bool:
@@ -56,17 +78,18 @@ def _valid_name(name: str, report: Report) -> bool:
     return True
 
 
-def derive_row(directory: StoreDir, name: str) -> tuple[dict, list] | None:
-    """The list row and stamp of session ``name`` (open as ``directory``); None if it holds no
-    session with messages.
+def derive_record(directory: StoreDir, name: str) -> Record | None:
+    """The record of session ``name`` (open as ``directory``); None if it holds no session
+    with messages.
 
     Raises SessionDamaged (or OSError) for one that cannot be read: a transcript that is
     not a regular file, an unreadable file, a corrupt legacy session.json.
     """
     st = directory.lstat(TRANSCRIPT_FILE)
     if st is None:
-        return _legacy_row(directory, name)
-    directory.check_regular(TRANSCRIPT_FILE)
+        return _legacy_record(directory, name)
+    if not stat.S_ISREG(st.st_mode):
+        directory.check_regular(TRANSCRIPT_FILE)
     meta = read_fresh_meta(directory, name, st.st_size)
     if meta is None:
         rebuilt = rebuild_meta(directory, name)
@@ -75,7 +98,7 @@ def derive_row(directory: StoreDir, name: str) -> tuple[dict, list] | None:
         meta = rebuilt[1]
     if not meta.get("messages_ever"):
         return None
-    return row_from_meta(meta), [st.st_size, st.st_mtime_ns, 0]
+    return [*map(meta.get, ROW_FIELDS), st.st_size, st.st_mtime_ns, 0]
 
 
 def has_canonical_file(directory: StoreDir) -> bool:
@@ -94,32 +117,45 @@ def canonical_stamp(session_id: str, root_fd: int) -> list[int] | None:
     return None
 
 
-def stale_ids(ids: list[str], rows: dict[str, dict], stamps: dict[str, list], root_fd: int) -> set[str]:
-    """Ids whose entry is malformed or whose canonical file changed. This loop is the cost of
-    a process's first listing (one stat per session), so it stays flat and allocation-free."""
+def ids_to_check(newest_first: list[Record]) -> list[str]:
+    """The sessions whose stamps a process's first listing checks: all of a small store; of
+    a large one the newest and a window of the rest at a random place, so that a change
+    made without a marker is caught by a later listing if not by this one."""
+    count = len(newest_first)
+    if count <= NEWEST_CHECKED + WINDOW_CHECKED:
+        return [record[ID] for record in newest_first]
+    start = random.randrange(NEWEST_CHECKED, count)
+    window = newest_first[start : start + WINDOW_CHECKED]
+    window += newest_first[NEWEST_CHECKED : NEWEST_CHECKED + WINDOW_CHECKED - len(window)]  # wrapped
+    return [record[ID] for record in newest_first[:NEWEST_CHECKED] + window]
+
+
+def stale_ids(ids: Iterable[str], records: dict[str, Record], root_fd: int) -> set[str]:
+    """Ids whose record is malformed or whose canonical file changed. This loop is the cost
+    of a process's first listing (one stat per session checked), so it stays flat."""
     stale = set()
     lstat = os.stat
     transcript = "/" + TRANSCRIPT_FILE
     for sid in ids:
         try:
-            stamp = stamps[sid]
-            if rows[sid]["id"] != sid:
+            record = records[sid]
+            if record[ID] != sid:
                 stale.add(sid)
                 continue
-            if stamp[2]:  # legacy: its session.json, unless a transcript has appeared since
-                if canonical_stamp(sid, root_fd) != stamp:
+            if record[LEGACY]:  # legacy: its session.json, unless a transcript has appeared since
+                if canonical_stamp(sid, root_fd) != record[STAMP:]:
                     stale.add(sid)
                 continue
             st = lstat(sid + transcript, dir_fd=root_fd, follow_symlinks=False)
         except (KeyError, TypeError, IndexError, OSError):
             stale.add(sid)  # malformed entry, or the canonical file is gone or replaced
             continue
-        if st.st_size != stamp[0] or st.st_mtime_ns != stamp[1]:
+        if st.st_size != record[STAMP] or st.st_mtime_ns != record[STAMP + 1]:
             stale.add(sid)
     return stale
 
 
-def _legacy_row(directory: StoreDir, name: str) -> tuple[dict, list] | None:
+def _legacy_record(directory: StoreDir, name: str) -> Record | None:
     raw = directory.read(LEGACY_FILE)
     if raw is None:
         return None
@@ -132,17 +168,7 @@ def _legacy_row(directory: StoreDir, name: str) -> tuple[dict, list] | None:
     if not messages or st is None:
         return None
     header = legacy_header(data, name, st.st_mtime_ns // 1_000_000)
-    row = {
-        "id": name,
-        "title": header.get("title"),
-        "subtitle": subtitle_of(legacy_first_user_message(data)),
-        "cwd": header["cwd"],
-        "parent_id": header["parent_id"],
-        "updated_at_ms": header["updated_at_ms"],
-        "created_at_ms": header["created_at_ms"],
-        "size_bytes": st.st_size + (directory.size(META_FILE) or 0),
-        "model": header["model"],
-        "message_count": len(messages),
-    }
-    return row, [st.st_size, st.st_mtime_ns, 1]
-
+    return [name, header.get("title"), subtitle_of(legacy_first_user_message(data)), header["cwd"],
+            header["parent_id"], header["updated_at_ms"], header["created_at_ms"],
+            st.st_size + (directory.size(META_FILE) or 0), header["model"], len(messages),
+            st.st_size, st.st_mtime_ns, 1]

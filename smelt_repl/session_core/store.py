@@ -50,7 +50,7 @@ from smelt_repl.session_core.lock import LOCK_FILE, SessionLock
 from smelt_repl.session_core.search_text import session_text
 from smelt_repl.session_core.session import Session
 
-TEXT_WORKERS = 8
+TEXT_WORKERS = min(8, os.cpu_count() or 2)  # more threads than cores only contend for the GIL
 # Every file of a session directory the store reads or writes; each must be a regular file.
 SESSION_FILES = (LOCK_FILE, TRANSCRIPT_FILE, LEDGER_FILE, META_FILE, CONTENT_FILE, LEGACY_FILE)
 
@@ -139,9 +139,13 @@ class SessionStore:
         (default: the app log).
         """
         with _disk_errors("cannot list sessions"):
-            rows = [row for row in self.catalog.rows(warn) if row["id"] != exclude]
-        rows.sort(key=_updated_at, reverse=True)
-        return rows
+            return [row for row in self.catalog.rows(warn) if row["id"] != exclude]
+
+    def list_records(self, *, warn: Callable[[str], object] | None = None) -> list[list]:
+        """``list()`` as records (``catalog_file.RECORD_FIELDS``: the row's fields in order,
+        then a stamp), the cheap form for printing many rows; they must not be changed."""
+        with _disk_errors("cannot list sessions"):
+            return self.catalog.records(warn)
 
     def most_recent_in(self, cwd: str) -> str | None:
         """The id of the most recently updated session started in ``cwd``."""
@@ -187,13 +191,17 @@ class SessionStore:
         ids = list(dict.fromkeys(session_ids))
         if not ids:
             return {}
+        try:
+            root = StoreDir.open_root(self.root)
+        except OSError:
+            return {}
         chunk = max(1, -(-len(ids) // TEXT_WORKERS))
         batches = [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
         from concurrent.futures import ThreadPoolExecutor  # only searches pay for the import
 
         out: dict[str, str] = {}
-        with ThreadPoolExecutor(max_workers=min(TEXT_WORKERS, len(batches))) as pool:
-            for result in pool.map(self._text_batch, batches):
+        with root, ThreadPoolExecutor(max_workers=min(TEXT_WORKERS, len(batches))) as pool:
+            for result in pool.map(lambda batch: _text_batch(root, batch), batches):
                 out.update(result)
         return out
 
@@ -276,17 +284,6 @@ class SessionStore:
                     lock.release()
             remove_tree(root, trash)
 
-    def _text_batch(self, ids: list[str]) -> dict[str, str]:
-        out = {}
-        for session_id in ids:
-            try:
-                text = self.text(session_id)
-            except Exception:  # an unreadable session is "missing" for a batch read
-                continue
-            if text is not None:
-                out[session_id] = text
-        return out
-
 
 @contextmanager
 def _disk_errors(what: str) -> Iterator[None]:
@@ -297,9 +294,19 @@ def _disk_errors(what: str) -> Iterator[None]:
         raise StoreIOError(f"{what}: {describe(exc)}") from None
 
 
-def _updated_at(row: dict) -> int:
-    value = row.get("updated_at_ms")
-    return value if type(value) is int else 0
+def _text_batch(root: StoreDir, ids: list[str]) -> dict[str, str]:
+    """``text()`` of each id, its directory opened relative to the root's descriptor."""
+    out = {}
+    for session_id in ids:
+        try:
+            validate_session_id(session_id)
+            with root.subdir(session_id, session_label(session_id)) as directory:
+                text = session_text(directory, session_id)
+        except Exception:  # an unreadable session is "missing" for a batch read
+            continue
+        if text is not None:
+            out[session_id] = text
+    return out
 
 
 def _vouched_content_size(directory: StoreDir, session_id: str, transcript_size: int) -> int | None:

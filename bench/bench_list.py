@@ -1,0 +1,104 @@
+"""Listing at scale: ``--list`` of 10k and 50k sessions against an empty store, its memory,
+a cold catalog rebuild, a process's first ``list()`` and ``texts()`` of 10k ids.
+
+Run: ``python bench/bench_list.py`` (builds its stores in a temp dir, ~1 minute). The stores
+are written directly in the canonical format (bench/store_fixture.py); their root's mtime
+is set an hour back, as for a store nobody has added to in the last second.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from common import report, time_ms  # noqa: E402
+from store_fixture import build_store  # noqa: E402
+
+from smelt_repl.session_core import SessionStore  # noqa: E402
+
+# Runs ``--list`` in this process and prints its peak RSS (KiB) to stderr.
+RSS_PROBE = ("import resource, sys\nfrom smelt_repl.cli import main\ncode = main(['--list'])\n"
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+
+
+def env_for(state: Path) -> dict[str, str]:
+    env = dict(os.environ, XDG_STATE_HOME=str(state), PYTHONPATH=str(HERE.parent))
+    return env
+
+
+def list_wall_ms(state: Path, repeat: int = 5) -> float:
+    """Median wall time of a ``smelt-repl --list`` process, output to /dev/null."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "smelt_repl", "--list"], env=env_for(state), check=True,
+                       stdout=subprocess.DEVNULL)
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def peak_rss_mib(state: Path) -> float:
+    done = subprocess.run([sys.executable, "-c", RSS_PROBE], env=env_for(state), check=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return int(done.stderr.split()[-1]) / 1024
+
+
+def settle(root: Path) -> None:
+    """Set the root's mtime an hour back, then list once (the catalog records it)."""
+    old = time.time_ns() - 3600 * 10**9
+    os.utime(root, ns=(old, old))
+    SessionStore(root).list()
+
+
+def bench_in_process(root: Path, ids: list[str]) -> None:
+    shutil.rmtree(root / ".catalog", ignore_errors=True)
+    start = time.perf_counter()
+    rows = SessionStore(root).list()
+    per_session = (time.perf_counter() - start) * 1e6 / len(ids)
+    assert len(rows) == len(ids)
+    report("cold catalog rebuild, per session (10k)", per_session, "us", "<= 40 us", per_session <= 40)
+    settle(root)
+    first = time_ms(lambda: SessionStore(root).list(), repeat=7)
+    report("first list() of a process, 10k sessions", first, "ms", "<= 50 ms", first <= 50)
+    store = SessionStore(root)
+    texts_ms = time_ms(lambda: store.texts(ids), repeat=3)
+    report("texts() of 10k ids", texts_ms, "ms", "<= 1000 ms", texts_ms <= 1000)
+
+
+def main() -> None:
+    base = Path(tempfile.mkdtemp(prefix="smelt-bench-list-"))
+    try:
+        empty, big = base / "empty", base / "big"
+        (empty / "smelt" / "sessions").mkdir(parents=True)
+        root = big / "smelt" / "sessions"
+        ids = build_store(root, 10_000)
+        bench_in_process(root, ids)
+        floor = list_wall_ms(empty)
+        report("--list, empty store (the floor)", floor, "ms")
+        at_10k = list_wall_ms(big)
+        report("--list, 10k sessions", at_10k, "ms")
+        report("--list 10k / empty", at_10k / floor, "x", "<= 1.5", at_10k / floor <= 1.5)
+        build_store(root, 40_000, start=10_000, with_text=False)
+        settle(root)
+        at_50k = list_wall_ms(big)
+        floor = list_wall_ms(empty)  # again: the machine's load may have changed meanwhile
+        report("--list, 50k sessions", at_50k, "ms")
+        report("--list 50k / empty", at_50k / floor, "x", "<= 3", at_50k / floor <= 3)
+        rss = peak_rss_mib(big)
+        report("--list 50k, peak RSS", rss, "MiB", "<= 80 MiB", rss <= 80)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
