@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 from urllib.parse import urlsplit
+
+from smelt_repl.session_core.jsonl import to_json
 
 from .base import ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport
 from .errors import stream_error
 from .http_provider import HttpProvider, effort_of
-from .spec import ModelConfig
+from .request_json import MessagesJson
+from .spec import ModelConfig, ProviderSpec
 from .sse import parse_sse
 from .transport import Cancel
 from .usage_counts import sane_counts
@@ -30,9 +34,20 @@ class OpenAICompatibleProvider(HttpProvider):
             headers["authorization"] = f"Bearer {self._api_key}"
         return headers
 
+    def __init__(self, spec: ProviderSpec, api_key: str | None = None) -> None:
+        super().__init__(spec, api_key)
+        self._messages_json = MessagesJson(lambda message: to_json(_without_own_keys(message)))
+
     def _body(self, request: ChatRequest, config: ModelConfig) -> dict:
         body = request_body(request, self.spec.api_base or "", effort_of(self.name, request, config))
         return {**body, **config.sampling()}
+
+    def _payload(self, request: ChatRequest, config: ModelConfig) -> bytes:
+        """`_body` as JSON, its messages encoded once each across the turns of a session."""
+        fields = self._body(replace(request, system="", messages=[]), config)
+        del fields["messages"]
+        system = [{"role": "system", "content": request.system}] if request.system else []
+        return self._messages_json.body(fields, request.messages, system)
 
     def _events(self, lines: Iterator[str], cancel: Cancel) -> Iterator[StreamEvent]:
         usage: Usage | None = None

@@ -78,9 +78,9 @@ class HttpTransport:
             self.connections.shut_down_all()  # a plain close would not wake a blocked read
             client.close()
 
-    def stream_lines(self, url: str, headers: dict[str, str], body: dict, cancel: Cancel, model: str,
+    def stream_lines(self, url: str, headers: dict[str, str], body: bytes, cancel: Cancel, model: str,
                      deadline_at: float | None = None) -> ResponseLines:
-        """POST `body` as JSON; the response's text lines, ending quietly on cancel."""
+        """POST `body` (JSON bytes); the response's text lines, ending quietly on cancel."""
         return ResponseLines(self, url, headers, body, cancel, model, deadline_at)
 
     def get_json(self, url: str, headers: dict[str, str], not_found: str) -> Any:
@@ -116,11 +116,11 @@ class ResponseLines:
     `close()` closes the response.
     """
 
-    def __init__(self, transport: HttpTransport, url: str, headers: dict[str, str], body: dict,
+    def __init__(self, transport: HttpTransport, url: str, headers: dict[str, str], body: bytes,
                  cancel: Cancel, model: str, deadline_at: float | None = None) -> None:
         self._transport = transport
         self._call = Call(transport.connections)
-        self._request = (url, {"content-type": "application/json", **headers}, json.dumps(body).encode("utf-8"))
+        self._request = (url, {"content-type": "application/json", **headers}, body)
         self._cancel = cancel
         self._model = model
         self._deadline_at = deadline_at
