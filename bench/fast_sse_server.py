@@ -84,6 +84,7 @@ class FastSseServer:
 
     def _serve(self, conn: socket.socket) -> None:
         buffer = b""
+        spare = [bytearray()]
         with conn:
             while True:
                 while b"\r\n\r\n" not in buffer:
@@ -96,23 +97,24 @@ class FastSseServer:
                 path = lines[0].split(" ")[1]
                 length = next((int(line.split(":", 1)[1]) for line in lines[1:]
                                if line.lower().startswith("content-length:")), 0)
-                buffer = self._read_body(conn, buffer, length)
+                buffer = self._read_body(conn, buffer, length, spare)
                 self.request_sizes.append(length)
                 parts = path.split("/")
                 tokens = int(parts[2]) if len(parts) > 2 and parts[1] == "tokens" else 1
                 conn.sendall(self.reply(tokens))
 
     @staticmethod
-    def _read_body(conn: socket.socket, buffer: bytes, length: int) -> bytes:
-        """Read (and drop) a body of ``length`` bytes; returns what followed it."""
+    def _read_body(conn: socket.socket, buffer: bytes, length: int, spare: list[bytearray]) -> bytes:
+        """Read (and drop) a body of ``length`` bytes into the connection's ``spare`` buffer
+        (grown once, reused); returns what followed it."""
         if len(buffer) >= length:
             return buffer[length:]
-        body = bytearray(length)
-        view = memoryview(body)
+        if len(spare[0]) < length:
+            spare[0] = bytearray(length)
+        view = memoryview(spare[0])
         got = len(buffer)
-        view[:got] = buffer
         while got < length:
-            n = conn.recv_into(view[got:], length - got)
+            n = conn.recv_into(view[got:length], length - got)
             if not n:
                 raise ConnectionError("client went away mid-request")
             got += n

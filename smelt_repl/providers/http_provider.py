@@ -18,7 +18,7 @@ from .errors import stream_error
 from .pricing import model_config
 from .retries import with_retries
 from .spec import REASONING_EFFORTS, ModelConfig, ProviderSpec
-from .transport import Cancel, HttpTransport
+from .transport import Cancel, HttpTransport, Payload
 
 _MAX_MODEL_PAGES = 20
 
@@ -133,7 +133,7 @@ class HttpProvider:
     def _headers(self) -> dict[str, str]:
         raise NotImplementedError
 
-    def _payload(self, request: ChatRequest, config: ModelConfig) -> bytes:
+    def _payload(self, request: ChatRequest, config: ModelConfig) -> Payload:
         """The request body as JSON bytes."""
         return to_json(self._body(request, config))
 

@@ -42,7 +42,7 @@ class OpenAICompatibleProvider(HttpProvider):
         body = request_body(request, self.spec.api_base or "", effort_of(self.name, request, config))
         return {**body, **config.sampling()}
 
-    def _payload(self, request: ChatRequest, config: ModelConfig) -> bytes:
+    def _payload(self, request: ChatRequest, config: ModelConfig) -> list[bytes]:
         """`_body` as JSON, its messages encoded once each across the turns of a session."""
         fields = self._body(replace(request, system="", messages=[]), config)
         del fields["messages"]
