@@ -63,10 +63,11 @@ class OpenAICompatibleProvider(HttpProvider):
             if chunk.get("error"):
                 raise stream_error(self.name, chunk, "server error mid-reply: ")
             seen_data = True
-            for event, reason in _chunk_events(chunk):
-                finish = reason or finish
-                if event is not None:
-                    yield event
+            events, reason = _chunk_events(chunk)
+            yield from events
+            finish = reason or finish
+            if "usage" not in chunk:
+                continue
             # Usage is reported on arrival (cumulative), so a stream cut or failing after
             # the usage chunk, or a cancel, still leaves it with the caller.
             latest = self._usage_of(chunk)
@@ -144,26 +145,25 @@ def usage_from(raw: dict, provider: str = "openai") -> Usage:
     )
 
 
-def _chunk_events(chunk: dict) -> Iterator[tuple[StreamEvent | None, str | None]]:
-    """(event, finish_reason) pairs of one chunk; only the first choice is read."""
-    choices = chunk.get("choices") or []
+def _chunk_events(chunk: dict) -> tuple[list[StreamEvent], str | None]:
+    """The events of one chunk and its finish_reason; only the first choice is read."""
+    choices = chunk.get("choices")
     if not choices or not isinstance(choices[0], dict):
-        return
+        return [], None
     choice = choices[0]
-    delta = choice.get("delta") or {}
-    for event in _message_events(delta if isinstance(delta, dict) else {}):
-        yield event, None
-    if choice.get("finish_reason"):
-        yield None, choice["finish_reason"]
+    delta = choice.get("delta")
+    return _message_events(delta) if isinstance(delta, dict) and delta else [], choice.get("finish_reason") or None
 
 
 def _message_events(message: dict) -> list[StreamEvent]:
     """Reasoning (`reasoning_content`: DeepSeek, vLLM; `reasoning`: OpenRouter, Ollama), then text."""
+    content = message.get("content")
+    if "reasoning_content" not in message and "reasoning" not in message:  # the usual delta
+        return [TextDelta(content)] if isinstance(content, str) and content else []
     events: list[StreamEvent] = []
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         events.append(ReasoningDelta(reasoning))
-    content = message.get("content")
     if isinstance(content, str) and content:
         events.append(TextDelta(content))
     return events
