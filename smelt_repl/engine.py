@@ -15,24 +15,24 @@ under the same lock never sees an old turn's write land in a new history.
 
 Cancellation (``TurnHandle.cancel``) is safe from any thread at any time: a turn cancelled
 before it started sends nothing; while streaming, the token wakes the turn at once and the
-provider closes its response. The provider streams on a thread of its own into a queue, so
-a provider blocked anywhere never holds the turn up. A KeyboardInterrupt in the thread that
-runs the turn (headless Ctrl-C) is a cancel too, reported in the result.
+provider closes its response. The provider streams on a thread of its own (``provider_thread``:
+its deltas come in batches), so a provider blocked anywhere never holds the turn up. A
+KeyboardInterrupt in the thread that runs the turn (headless Ctrl-C) is a cancel too,
+reported in the result.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 from smelt_repl.attachments import LoadFile, expand
 from smelt_repl.context_view import summary_message
 from smelt_repl.events import EventBus
+from smelt_repl.provider_thread import coalesced, in_background
 from smelt_repl.providers import (
-    CancelToken,
     ChatRequest,
     Done,
     Provider,
@@ -51,17 +51,9 @@ from smelt_repl.unicode_text import SurrogateJoiner
 
 Sink = Callable[[str], None]
 log = logging.getLogger("smelt.engine")
-_END = object()
 T = TypeVar("T")
 
 __all__ = ["ChatEngine", "Sink", "TurnResult", "request_messages"]
-
-
-class _Failure:
-    """An exception raised on the provider thread, carried to the turn thread."""
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
 
 
 class ChatEngine:
@@ -154,7 +146,7 @@ class ChatEngine:
         request = ChatRequest(model=model.model, system=system, messages=messages,
                               max_tokens=model.config.max_tokens, reasoning_effort=turn.reasoning_effort)
         try:
-            for event in _in_background(provider_factory, request, cancel):
+            for event in (e for batch in in_background(provider_factory, request, cancel) for e in coalesced(batch)):
                 if isinstance(event, TextDelta):
                     self._show(text.feed(event.text), parts, sink)
                 elif isinstance(event, ReasoningDelta):
@@ -228,37 +220,6 @@ def _take_report(event: object, result: TurnResult) -> None:
         result.reasoning_estimated = event.reasoning_estimated
     elif isinstance(event, Done):
         result.stop_reason = event.stop_reason
-
-
-def _in_background(provider_factory: Callable[[], Provider], request: ChatRequest,
-                   cancel: CancelToken) -> Iterator[object]:
-    """The provider's events, produced on a daemon thread; stops yielding the moment
-    ``cancel`` is set, whatever the provider thread is blocked on."""
-    events: queue.Queue = queue.Queue()
-
-    def produce() -> None:
-        try:
-            for event in provider_factory().stream(request, cancel):
-                events.put(event)
-                if cancel.is_set():
-                    break
-        except BaseException as exc:  # handed over to the turn thread
-            events.put(_Failure(exc))
-        finally:
-            events.put(_END)
-
-    forget = cancel.on_cancel(lambda: events.put(_END))  # wakes the turn at once
-    threading.Thread(target=produce, name="smelt-provider", daemon=True).start()
-    try:
-        while True:
-            item = events.get()
-            if item is _END or cancel.is_set():
-                return
-            if isinstance(item, _Failure):
-                raise item.exc
-            yield item
-    finally:
-        forget()
 
 
 class RequestMessages:

@@ -3,18 +3,21 @@
 While the prompt_toolkit application runs, text is queued and drained on the UI loop inside
 ``run_in_terminal`` (the prompt is erased, the text written, the prompt redrawn), so a
 worker thread never touches the terminal. Writes that arrive close together are drained
-in one go, which keeps a fast stream from redrawing the prompt for every line. Before the
-application starts and after it ends, text is written straight through.
+in one go, at most one drain a frame (``FRAME_S``): a fast stream gets one write, one flush
+and one redraw of the prompt a frame, not one a line. Before the application starts and
+after it ends, text is written straight through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 Writer = Callable[[str], None]
+FRAME_S = 1 / 60  # the shortest time between two drains
 
 
 class Scrollback:
@@ -27,6 +30,7 @@ class Scrollback:
         self._scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
+        self._drained_at = 0.0  # time.monotonic() of the last drain
 
     def attach(self) -> None:
         """Route output through the application whose event loop is running now."""
@@ -56,8 +60,11 @@ class Scrollback:
                 return
             self._scheduled = True
             loop, on_loop = self._loop, self._loop_thread == threading.get_ident()
+        wait = self._drained_at + FRAME_S - time.monotonic()
         try:
-            if on_loop:
+            if wait > 0:  # drained less than a frame ago: the next drain takes what comes meanwhile
+                loop.call_soon_threadsafe(loop.call_later, wait, self._kick)
+            elif on_loop:
                 loop.call_soon(self._kick)
             else:
                 loop.call_soon_threadsafe(self._kick)
@@ -73,5 +80,6 @@ class Scrollback:
         with self._lock:
             text, self._pending = "".join(self._pending), []
             self._scheduled = False
+            self._drained_at = time.monotonic()
         if text:
             self._write(text)

@@ -30,6 +30,13 @@ def bounded_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Itera
     scanned = 0  # bytes of `buffer` known to hold no line end
     for chunk in chunks:
         has_cr = b"\r" in chunk or buffer.endswith(b"\r")
+        if not has_cr and b"\n" in chunk:  # the usual case: LF only, split in one go
+            *lines, rest = (buffer + chunk if buffer else chunk).split(b"\n")
+            yield from [line.decode("utf-8", "replace") for line in lines]
+            buffer, scanned = bytearray(rest), len(rest)
+            if len(buffer) > limit:
+                raise BodyTooLarge("a line of the stream", limit)
+            continue
         buffer += chunk
         start = 0
         while True:

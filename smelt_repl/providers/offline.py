@@ -16,6 +16,7 @@ from smelt_repl.session_core.content import first_line, message_text
 
 from .base import ChatRequest, Done, StreamEvent, TextDelta, Usage, UsageReport
 from .offline_summary import compaction_summary
+from .prompt_tally import PromptTally
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _QUOTE_LIMIT = 200
@@ -39,10 +40,11 @@ def count_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-def reply_for(request: ChatRequest) -> str:
+def reply_for(request: ChatRequest, help_given: bool | None = None) -> str:
     """The offline reply to `request`; the same request always gets the same text. The setup
-    help comes once per conversation: not again while an earlier reply in it carries it. A
-    compaction request gets a summary of its messages (``offline_summary``)."""
+    help comes once per conversation: not again while an earlier reply in it carries it
+    (`help_given`, when the caller knows it already). A compaction request gets a summary
+    of its messages (``offline_summary``)."""
     summary = compaction_summary(request.messages)
     if summary is not None:
         return summary
@@ -52,7 +54,7 @@ def reply_for(request: ChatRequest) -> str:
     )
     quote = first_line(last, _QUOTE_LIMIT)
     heard = f"You said:\n\n> {quote}" if quote else "Your message was empty."
-    if _help_given(request.messages):
+    if _help_given(request.messages) if help_given is None else help_given:
         return f"{_SHORT_INTRO}\n\n{heard}"
     return f"{_INTRO}\n\n{heard}\n\n{_HELP}"
 
@@ -67,15 +69,16 @@ class OfflineProvider:
 
     def __init__(self, name: str = "offline") -> None:
         self.name = name
+        self._tally = PromptTally(count_tokens, _HELP_MARK)  # a long session is read once, not per turn
 
     def stream(self, request: ChatRequest, cancel: threading.Event) -> Iterator[StreamEvent]:
         """Stream the offline reply; stops quietly when `cancel` is set."""
-        reply = reply_for(request)
+        tally = self._tally(request.messages)
+        reply = reply_for(request, tally.marked)
         for piece in re.findall(r"\S+\s*|\s+", reply):
             if cancel.is_set():
                 return
             yield TextDelta(piece)
-        prompt = [request.system] + [message_text(m.get("content")) for m in request.messages]
-        input_tokens = sum(count_tokens(text) for text in prompt)
+        input_tokens = count_tokens(request.system) + tally.tokens
         yield UsageReport(Usage(input=input_tokens, output=count_tokens(reply), context_tokens=input_tokens))
         yield Done("stop")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 from urllib.parse import urlsplit
+
+from smelt_repl.session_core.jsonl import to_json
 
 from .base import ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport
 from .errors import stream_error
 from .http_provider import HttpProvider, effort_of
-from .spec import ModelConfig
+from .request_json import MessagesJson
+from .spec import ModelConfig, ProviderSpec
 from .sse import parse_sse
 from .transport import Cancel
 from .usage_counts import sane_counts
@@ -30,9 +34,20 @@ class OpenAICompatibleProvider(HttpProvider):
             headers["authorization"] = f"Bearer {self._api_key}"
         return headers
 
+    def __init__(self, spec: ProviderSpec, api_key: str | None = None) -> None:
+        super().__init__(spec, api_key)
+        self._messages_json = MessagesJson(lambda message: to_json(_without_own_keys(message)))
+
     def _body(self, request: ChatRequest, config: ModelConfig) -> dict:
         body = request_body(request, self.spec.api_base or "", effort_of(self.name, request, config))
         return {**body, **config.sampling()}
+
+    def _payload(self, request: ChatRequest, config: ModelConfig) -> list[bytes]:
+        """`_body` as JSON, its messages encoded once each across the turns of a session."""
+        fields = self._body(replace(request, system="", messages=[]), config)
+        del fields["messages"]
+        system = [{"role": "system", "content": request.system}] if request.system else []
+        return self._messages_json.body(fields, request.messages, system)
 
     def _events(self, lines: Iterator[str], cancel: Cancel) -> Iterator[StreamEvent]:
         usage: Usage | None = None
@@ -48,10 +63,11 @@ class OpenAICompatibleProvider(HttpProvider):
             if chunk.get("error"):
                 raise stream_error(self.name, chunk, "server error mid-reply: ")
             seen_data = True
-            for event, reason in _chunk_events(chunk):
-                finish = reason or finish
-                if event is not None:
-                    yield event
+            events, reason = _chunk_events(chunk)
+            yield from events
+            finish = reason or finish
+            if "usage" not in chunk:
+                continue
             # Usage is reported on arrival (cumulative), so a stream cut or failing after
             # the usage chunk, or a cancel, still leaves it with the caller.
             latest = self._usage_of(chunk)
@@ -129,26 +145,25 @@ def usage_from(raw: dict, provider: str = "openai") -> Usage:
     )
 
 
-def _chunk_events(chunk: dict) -> Iterator[tuple[StreamEvent | None, str | None]]:
-    """(event, finish_reason) pairs of one chunk; only the first choice is read."""
-    choices = chunk.get("choices") or []
+def _chunk_events(chunk: dict) -> tuple[list[StreamEvent], str | None]:
+    """The events of one chunk and its finish_reason; only the first choice is read."""
+    choices = chunk.get("choices")
     if not choices or not isinstance(choices[0], dict):
-        return
+        return [], None
     choice = choices[0]
-    delta = choice.get("delta") or {}
-    for event in _message_events(delta if isinstance(delta, dict) else {}):
-        yield event, None
-    if choice.get("finish_reason"):
-        yield None, choice["finish_reason"]
+    delta = choice.get("delta")
+    return _message_events(delta) if isinstance(delta, dict) and delta else [], choice.get("finish_reason") or None
 
 
 def _message_events(message: dict) -> list[StreamEvent]:
     """Reasoning (`reasoning_content`: DeepSeek, vLLM; `reasoning`: OpenRouter, Ollama), then text."""
+    content = message.get("content")
+    if "reasoning_content" not in message and "reasoning" not in message:  # the usual delta
+        return [TextDelta(content)] if isinstance(content, str) and content else []
     events: list[StreamEvent] = []
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         events.append(ReasoningDelta(reasoning))
-    content = message.get("content")
     if isinstance(content, str) and content:
         events.append(TextDelta(content))
     return events

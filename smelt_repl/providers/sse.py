@@ -32,6 +32,9 @@ def parse_sse(lines: Iterable[str]) -> Iterator[SseEvent]:
                 yield SseEvent(event, "\n".join(data))
             event, data = None, []
             continue
+        if line.startswith("data:"):  # the usual line, first
+            data.append(line[6:] if line.startswith(" ", 5) else line[5:])
+            continue
         if line.startswith(":"):
             continue
         name, _, value = line.partition(":")

@@ -23,6 +23,7 @@ from .lines import BodyTooLarge, bounded_body, bounded_lines
 from .spec import ProviderSpec
 
 Cancel = CancelToken | threading.Event  # a plain Event works, without the prompt hang-up
+Payload = bytes | list[bytes]  # a request body, whole or in pieces
 
 DRAIN_S = 0.5  # how long the end of a finished body may take before the connection is dropped
 _DRAIN_LIMIT = 64 * 1024
@@ -78,9 +79,10 @@ class HttpTransport:
             self.connections.shut_down_all()  # a plain close would not wake a blocked read
             client.close()
 
-    def stream_lines(self, url: str, headers: dict[str, str], body: dict, cancel: Cancel, model: str,
+    def stream_lines(self, url: str, headers: dict[str, str], body: Payload, cancel: Cancel, model: str,
                      deadline_at: float | None = None) -> ResponseLines:
-        """POST `body` as JSON; the response's text lines, ending quietly on cancel."""
+        """POST `body` (JSON bytes, or pieces of them sent one after another); the response's
+        text lines, ending quietly on cancel."""
         return ResponseLines(self, url, headers, body, cancel, model, deadline_at)
 
     def get_json(self, url: str, headers: dict[str, str], not_found: str) -> Any:
@@ -116,11 +118,14 @@ class ResponseLines:
     `close()` closes the response.
     """
 
-    def __init__(self, transport: HttpTransport, url: str, headers: dict[str, str], body: dict,
+    def __init__(self, transport: HttpTransport, url: str, headers: dict[str, str], body: Payload,
                  cancel: Cancel, model: str, deadline_at: float | None = None) -> None:
         self._transport = transport
         self._call = Call(transport.connections)
-        self._request = (url, {"content-type": "application/json", **headers}, json.dumps(body).encode("utf-8"))
+        headers = {"content-type": "application/json", **headers}
+        if isinstance(body, list):  # pieces: sent as they are, with a Content-Length, not chunked
+            headers["content-length"] = str(sum(map(len, body)))
+        self._request = (url, headers, body)
         self._cancel = cancel
         self._model = model
         self._deadline_at = deadline_at

@@ -1,0 +1,54 @@
+"""What a turn sends stays exact while the request is built from what earlier turns kept:
+each message's encoded JSON (MessagesJson) and the offline responder's running count."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from smelt_repl.app import App
+from smelt_repl.engine import request_messages
+from smelt_repl.providers import ChatRequest, UsageReport
+from smelt_repl.providers.offline import OfflineProvider
+from smelt_repl.providers.spec import parse_provider_spec
+
+
+@pytest.fixture
+def app(store, tmp_path):
+    app = App(store, cwd=str(tmp_path), env={})
+    yield app
+    app.shutdown()
+
+
+def sent_messages(server) -> list[dict]:
+    return server.requests[-1].body["messages"]
+
+
+def test_each_turn_sends_the_whole_history_also_after_a_rewind(app, provider_server):
+    app.providers["loop"] = parse_provider_spec("loop", provider_server.provider_spec())
+    app.settings["model"] = "loop/loop-model"
+    provider_server.script(text="ok ✓")
+    for text in ("one", "two", "three"):
+        app.send(text)
+        expected = [{"role": "system", "content": app.system()}] + request_messages(app.session.messages[:-1])
+        assert sent_messages(provider_server) == expected
+    app.rewind_to(app.session.turns()[1].block_idx)  # cuts "two" and what followed
+    app.send("two again")
+    assert [m["content"] for m in sent_messages(provider_server)[1:]] == ["one", "ok ✓", "two again"]
+
+
+def usage_of(provider: OfflineProvider, messages: list[dict]) -> int:
+    events = list(provider.stream(ChatRequest("offline", "", messages), threading.Event()))
+    return next(e.usage.input for e in events if isinstance(e, UsageReport))
+
+
+def test_the_offline_count_of_a_changed_history_is_counted_afresh():
+    kept = OfflineProvider()
+    first = [{"role": "user", "content": "a b c"}, {"role": "assistant", "content": "d e"}]
+    grown = first + [{"role": "user", "content": "f"}]
+    assert usage_of(kept, first) == 5
+    assert usage_of(kept, grown) == 6  # only "f" is new
+    other = [{"role": "user", "content": "x"}, first[1], grown[2]]  # same tail, new head
+    assert usage_of(kept, other) == usage_of(OfflineProvider(), other) == 4
+    assert usage_of(kept, first[:1]) == 3  # shorter: a rewind
