@@ -115,18 +115,20 @@ def estimated_tokens(app: App, text: str) -> int:
     return max(chars // CHARS_PER_TOKEN, known + len(text) // CHARS_PER_TOKEN)
 
 
-def overflow_problem(app: App, text: str) -> str | None:
-    """One line saying ``text`` will clearly not fit the model's context window (and what to
-    do); None when it may fit, when the window is unknown, or when auto_compact will make
-    room first."""
+REPL_REMEDY = ":compact first (your message stays in the prompt)"
+
+
+def overflow_problem(app: App, text: str, remedy: str = REPL_REMEDY) -> str | None:
+    """One line saying ``text`` will clearly not fit the model's context window, ending with
+    ``remedy``; None when it may fit, when the window is unknown, or when auto_compact will
+    make room first."""
     window = app.context_window()
     if not window or app.settings.get("auto_compact"):
         return None
     needed = estimated_tokens(app, text)
     if needed <= window:
         return None
-    return (f"the conversation will not fit the model's context window (~{needed:,} of {window:,} tokens): "
-            ":compact first (your message stays in the prompt)")
+    return f"the conversation will not fit the model's context window (~{needed:,} of {window:,} tokens): {remedy}"
 
 
 def needs_auto_compaction(app: App, text: str) -> bool:

@@ -6,7 +6,9 @@ Lua script's ``os.exit(code)`` ends the run with its code.
 
 The session is written like an interactive one (``-r ID`` / ``-c`` continue a saved one); a
 run that fails before sending anything leaves no session behind. Commands are refused (the
-rule of ``input_rule``). ``--json`` prints the turn as one JSON object instead of its text.
+rule of ``input_rule``). A message that will clearly not fit the model's context window is
+not sent (exit 1); with ``auto_compact`` on, the conversation is compacted first (``:compact``'s
+summary, its outcome on stderr). ``--json`` prints the turn as one JSON object instead of its text.
 The message (argument or stdin) is decoded with U+FFFD for bytes that are not UTF-8, so it is
 always saved and sent. The reply goes to stdout byte for byte when that is a pipe; to a
 terminal, control characters are made harmless as in the REPL.
@@ -23,6 +25,8 @@ from smelt_repl.input_rule import CommandInput, LikelyTypo, classify
 from smelt_repl.markdown_blocks import fenced
 from smelt_repl.stop_signals import exit_code_for, raising_on_stop_signals
 from smelt_repl.unicode_text import text_from_argv, text_from_bytes
+
+HEADLESS_REMEDY = "nothing was sent (run :compact in the REPL, or set smelt.settings.auto_compact = true)"
 
 
 def run_headless(args: argparse.Namespace, session_id: str | None = None) -> int:
@@ -108,7 +112,7 @@ def _one_shot(app, message: str, as_json: bool, show_reasoning: bool = False) ->
     thinking = _Thinking(out) if show_reasoning and not as_json else None
     try:
         model = app.resolved_model()
-        turn = app.new_turn(message)
+        turn = _new_turn(app, message)
         if thinking is not None:
             turn.on_reasoning = thinking.write
         with raising_on_stop_signals() as stopped:
@@ -129,6 +133,21 @@ def _one_shot(app, message: str, as_json: bool, show_reasoning: bool = False) ->
     if result.error:
         return fail(result.error)
     return EXIT_OK
+
+
+def _new_turn(app, message: str):  # noqa: ANN001, ANN202 - an App in, a TurnHandle out
+    """The turn of ``message``: ConfigError (nothing sent) when it will not fit the context
+    window; with auto_compact on, it compacts first (the outcome on stderr)."""
+    from smelt_repl import compaction
+    from smelt_repl.app import ConfigError
+
+    problem = compaction.overflow_problem(app, message, HEADLESS_REMEDY)
+    if problem is not None:
+        raise ConfigError(problem)
+    turn = app.new_turn(message)
+    turn.before_send = compaction.auto_compaction(
+        app, lambda outcome: print(f"smelt-repl: {outcome.line}", file=sys.stderr, flush=True))
+    return turn
 
 
 def json_result(app, model_key: str, result) -> str:  # noqa: ANN001
