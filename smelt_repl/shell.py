@@ -34,7 +34,6 @@ from smelt_repl.command_line import CommandLine, command_line_bindings
 from smelt_repl.dot_repeat import DotRepeat
 from smelt_repl.input_history import project_history
 from smelt_repl.keybindings import picker_bindings, shell_bindings
-from smelt_repl.keynotation import check_keymap_mode, parse_keys
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.paste import paste_key_bindings
 from smelt_repl.pickers import Choice, Picker, SearchModel
@@ -78,7 +77,8 @@ class Shell:
                                         on_close=self._leave_command_line, run=self.run_command_line)
         self.actions = Actions(self)
         self.user_keys = KeyBindings()
-        self.keymaps = UserKeymaps(self.user_keys, has_focus(self.buffer))
+        self.keymaps = UserKeymaps(self.user_keys, has_focus(self.buffer),
+                                   lambda: self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"])
         self._loop: asyncio.AbstractEventLoop | None = None
         self._context = contextvars.copy_context()
         input_focused = has_focus(self.buffer)
@@ -233,14 +233,12 @@ class Shell:
         """Bind vim-notation ``keys`` in mode "n"/"i" to ``action``; rebinding replaces."""
         if not callable(action):
             raise ValueError("keymap action must be a function")
-        leader = self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"]
-        self.keymaps.add(mode, parse_keys(keys, leader), keys, lambda: self._run_user_action(action, keys), desc)
+        self.keymaps.add(mode, self.keymaps.parse(mode, keys)[1], keys, lambda: self._run_user_action(action, keys), desc)
 
     def remove_keymap(self, mode: str, keys: str) -> None:
         """Undo ``add_keymap`` (smelt's ``Reg:remove()``)."""
-        leader = self.app.settings.get("leader") or DEFAULT_SETTINGS["leader"]
-        parsed = parse_keys(keys, leader)
-        self.on_ui(lambda: self.keymaps.remove(check_keymap_mode(mode), parsed))
+        mode, parsed = self.keymaps.parse(mode, keys)
+        self.on_ui(lambda: self.keymaps.remove(mode, parsed))
 
     def user_keymaps(self) -> list[tuple[str, str, str]]:
         """Lua keymaps as ``(mode, keys, description)``, for ``:help``."""
@@ -248,13 +246,8 @@ class Shell:
 
     # -- what commands and actions use ----------------------------------------------------
 
-    def print(self, text: str) -> None:
-        """Print plain text above the prompt."""
-        self.output(text)
-
-    def print_error(self, text: str) -> None:
-        """Print one red line above the prompt."""
-        self.error(text)
+    print = output  # the names commands use (ShellOps) for UiHost's output and error
+    print_error = error
 
     def open_picker(self, title: str, choices: list[Choice], on_pick: Callable[[Any], None],
                     index: int = 0, on_dismiss: Callable[[], None] | None = None) -> None:

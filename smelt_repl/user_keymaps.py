@@ -9,14 +9,16 @@ from prompt_toolkit.filters import Filter
 from prompt_toolkit.key_binding import KeyBindings
 
 from smelt_repl.keybindings import bind_user_keys
+from smelt_repl.keynotation import check_keymap_mode, parse_keys
 
 
 class UserKeymaps:
     """Lua keymaps by (mode, parsed keys)."""
 
-    def __init__(self, key_bindings: KeyBindings, input_focused: Filter) -> None:
+    def __init__(self, key_bindings: KeyBindings, input_focused: Filter, leader: Callable[[], str]) -> None:
         self._kb = key_bindings
         self._input_focused = input_focused
+        self._leader = leader
         self._handlers: dict[tuple[str, tuple[str, ...]], Callable] = {}
         self._described: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {}
 
@@ -28,6 +30,11 @@ class UserKeymaps:
             self._kb.remove(old)
         self._handlers[(mode, parsed)] = bind_user_keys(self._kb, mode, parsed, action, self._input_focused)
         self._described[(mode, parsed)] = (written, desc or "")
+
+    def parse(self, mode: str, keys: str) -> tuple[str, tuple[str, ...]]:
+        """The checked mode and the parsed keys of vim-notation ``keys`` (``<leader>`` as the
+        leader setting is now); KeyNotationError when either is wrong."""
+        return check_keymap_mode(mode), parse_keys(keys, self._leader())
 
     def remove(self, mode: str, parsed: tuple[str, ...]) -> None:
         """Unbind ``parsed`` keys in ``mode`` (no-op when unbound)."""
