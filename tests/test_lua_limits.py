@@ -14,7 +14,7 @@ import time
 import pytest
 
 from smelt_repl.lua.bindings import Tier, guard
-from smelt_repl.lua.limits import MAX_REPS
+from smelt_repl.lua.limits import MAX_REPS, MAX_SORT
 from smelt_repl.lua.runtime import CallResult, LuaRuntimeBox
 from tests.lua_helpers import host  # noqa: F401
 
@@ -139,6 +139,25 @@ def test_common_patterns_on_a_large_subject_pass(box, code):  # 700 KB
 def test_gmatch_iterator_is_checked_when_created(box):
     assert value(box, '(function() local t = {} for w in ("a b c"):gmatch("%a") do t[#t + 1] = w end '
                       'return table.concat(t) end)()') == "abc"
+
+
+# -- table.sort -------------------------------------------------------------------------------------
+
+def test_sort_without_a_comparator_is_bounded(box):
+    fill = f"local t = {{}} for i = 1, {MAX_SORT + 1} do t[i] = -i end"
+    assert refused(box, f"{fill} table.sort(t)") == (
+        f"t.lua:1: table.sort: {MAX_SORT + 1} items is over the limit of {MAX_SORT} without a comparator "
+        "(give one to sort more)")
+    assert value(box, f"(function() {fill} t[#t] = nil table.sort(t) return t[1] end)()") == -MAX_SORT
+
+
+def test_sort_with_a_comparator_or_small_is_unchanged(box):
+    assert value(box, "(function() local t = {3, 1, 2} table.sort(t) return table.concat(t, ',') end)()") == "1,2,3"
+    assert value(box, "(function() local t = {3, 1, 2} table.sort(t, function(a, b) return a > b end) "
+                      "return table.concat(t, ',') end)()") == "3,2,1"
+    fill = f"local t = {{}} for i = 1, {MAX_SORT + 1} do t[i] = i end"
+    assert value(box, f"(function() {fill} table.sort(t, function(a, b) return a > b end) return t[1] end)()") == MAX_SORT + 1
+    assert refused(box, "table.sort({1, 'a'})").startswith("t.lua:1: attempt to compare")
 
 
 # -- string.format and table.concat -------------------------------------------------------------

@@ -4,7 +4,7 @@ The instruction hook (budget, Ctrl-C) never fires inside a C function, so a sing
 as ``string.rep("", 1e15)`` or a backtracking ``string.find`` would freeze the REPL. At
 sandbox set-up ``install_limits`` replaces ``string.rep/find/match/gmatch/gsub/format`` (the
 string metatable's ``__index`` is the same table, so ``("x"):rep(n)`` is covered) and
-``table.concat`` with Lua wrappers that check the call first and raise a Lua error naming
+``table.concat`` / ``table.sort`` with Lua wrappers that check the call first and raise a Lua error naming
 the function and the limit; the originals live only in the wrappers' upvalues, so a script
 can replace its own ``string.rep`` but never get an unguarded one back.
 
@@ -17,6 +17,9 @@ waits for it) while real scripts stay far below them:
 * ``MAX_ITEMS``: ``table.concat`` items of a table with a metatable, checked first (a
   missing item may call a C ``__index``, ~150 ns each). Without one, concat stops at the
   first missing item, so it reads at most what the memory cap let the table hold.
+* ``MAX_SORT``: ``table.sort`` items when no comparator is given (then every comparison is
+  made in C; a 2^18-item sort of strings takes ~0.4 s here). With a comparator each
+  comparison calls it, so the hook runs; none of the standard C functions is a valid order.
 * ``MAX_BYTES``: results of ``string.rep``, ``string.format`` and ``table.concat``, 64 MiB.
   ``format`` and ``concat`` take time in proportion to what they write, which the Lua
   memory cap (256 MiB) bounds, so their result is checked after the call: inspecting every
@@ -40,6 +43,7 @@ from smelt_repl.lua.pattern_items import PATTERN_ITEMS_LUA
 MAX_BYTES = 64 * 1024 * 1024
 MAX_REPS = 2**25
 MAX_ITEMS = 2**21
+MAX_SORT = 2**18
 MAX_STEPS = 2**25
 CHEAP_STEPS = 2**15  # a call this cheap passes untested (<= ~0.3 ms): the hook comes soon enough
 POLL_EVERY = 2**20  # steps of C work (up to ~10 ms) between two runs of the hook: one budget tick
@@ -53,12 +57,12 @@ return function(src) return load(dump(load(src, "=?", "t"), true), "=?", "b") en
 """
 
 LIMITS_LUA = r"""
-local check, worst_case, cheap, size, poll, MAX_BYTES, MAX_REPS, MAX_ITEMS, MAX_STEPS, POLL_EVERY = ...
+local check, worst_case, cheap, size, poll, MAX_BYTES, MAX_REPS, MAX_ITEMS, MAX_STEPS, POLL_EVERY, MAX_SORT = ...
 local type, tostring, tonumber, error, getmetatable, floor =
   type, tostring, tonumber, error, getmetatable, math.floor
 -- The originals, called as fields so argument errors still name them ('rep', 'find').
 local raw = {rep = string.rep, find = string.find, match = string.match, gmatch = string.gmatch,
-             gsub = string.gsub, format = string.format, concat = table.concat}
+             gsub = string.gsub, format = string.format, concat = table.concat, sort = table.sort}
 local format, gsub = raw.format, raw.gsub
 local FEW_REPS, SMALL_RESULT = 1024, 4096
 -- Fast paths test as little as they can: under the hook every Lua instruction costs.
@@ -160,6 +164,21 @@ table.concat = function(...)
   return result
 end
 
+-- Without a comparator every comparison is made in C, out of the hook's reach: bound the items
+-- (about 18 comparisons an item at the limit).
+table.sort = function(...)
+  local t, comp = ...
+  if comp == nil and type(t) == "table" then
+    local n = #t
+    if n > MAX_SORT then
+      error(format("table.sort: %s items is over the limit of %s without a comparator (give one to sort more)",
+        count(n), count(MAX_SORT)), 2)
+    end
+    charge(n * 18)
+  end
+  return raw.sort(...)
+end
+
 -- Pattern functions: a subject within the pattern's cheap length passes at once; any other
 -- is bounded (pattern_cost), refused over the limit, and charged.
 local function guard(name, s, p, init, plain)
@@ -200,5 +219,5 @@ def install_limits(strip: Any, poll: Any) -> Any:
     check, worst_case, cheap, size, forget_scans = strip(PATTERN_COST_LUA)(
         analyse, members, MAX_STEPS, CHEAP_STEPS, MAX_CACHED_ENTRIES)
     strip(LIMITS_LUA + PATTERN_WRAPPERS_LUA)(check, worst_case, cheap, size, poll, MAX_BYTES, MAX_REPS,
-                                             MAX_ITEMS, MAX_STEPS, POLL_EVERY)
+                                             MAX_ITEMS, MAX_STEPS, POLL_EVERY, MAX_SORT)
     return check, forget_scans
