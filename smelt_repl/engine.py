@@ -45,6 +45,7 @@ from smelt_repl.providers import (
 )
 from smelt_repl.session_core import Session
 from smelt_repl.session_core.content import message_text
+from smelt_repl.session_core.errors import SessionError, describe
 from smelt_repl.session_core.usage import sane_count
 from smelt_repl.turn_handle import TurnHandle, TurnResult
 from smelt_repl.unicode_text import SurrogateJoiner
@@ -81,11 +82,15 @@ class ChatEngine:
         try:
             if turn.before_send is not None:  # an auto-compaction, say: on this thread, cancellable
                 turn.before_send(turn)
-            user_record = self._write(turn, lambda: self._append_user_message(turn))
+            try:
+                user_record = self._write(turn, lambda: self._append_user_message(turn))
+            except (OSError, SessionError) as exc:  # nothing was sent
+                result = TurnResult(reply="", error=f"your message could not be saved, so it was not sent: {describe(exc)}")
+                user_record = None
             if user_record is not None:
                 self.events.emit("turn_start", {"text": message_text(turn.content)})
                 result = self._stream(turn, model, provider_factory, system, sink)
-                self._write(turn, lambda: self._persist(turn.session, model, result, turn.reply_fields))
+                self._save_reply(turn, model, result)
         finally:
             turn.result = result
             try:
@@ -115,6 +120,15 @@ class ChatEngine:
 
         self._write(turn, write)
         return result
+
+    def _save_reply(self, turn: TurnHandle, model: ResolvedModel, result: TurnResult) -> None:
+        """Write the reply and its usage; a store that refuses (disk full) makes it the
+        turn's error (the reply was shown, not saved)."""
+        try:
+            self._write(turn, lambda: self._persist(turn.session, model, result, turn.reply_fields))
+        except (OSError, SessionError) as exc:
+            log.warning("reply in session %s not saved", turn.session.id[:8], exc_info=True)
+            result.error = f"the reply could not be saved: {describe(exc)}"
 
     @staticmethod
     def _append_user_message(turn: TurnHandle) -> dict:

@@ -193,9 +193,18 @@ class AppendLog:
         self._fd: int | None = None
 
     def append(self, line: bytes, *, fsync: bool = False) -> None:
-        """Append one record (``line`` must end with a newline)."""
+        """Append one record (``line`` must end with a newline). A write that fails part way
+        (disk full, a file size limit) is cut back off before the error is raised, so the
+        file never keeps half a record."""
         fd = self._open()
-        write_all(fd, line)
+        view = memoryview(line)
+        try:
+            while view:
+                view = view[os.write(fd, view):]
+        except OSError:
+            if len(view) < len(line):
+                os.ftruncate(fd, os.fstat(fd).st_size - (len(line) - len(view)))
+            raise
         if fsync:
             os.fsync(fd)
 
