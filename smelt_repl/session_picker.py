@@ -121,13 +121,15 @@ class SessionPicker:
     def set_query(self, text: str) -> None:
         """Filter by ``text``: the metadata matches at once, body matches as they are found."""
         self.query = text
-        self._refilter()
+        with self._body.ui_busy():
+            self._refilter()
 
     def toggle_scope(self) -> None:
         """Switch between all sessions and those started in this directory."""
         self.this_dir_only = not self.this_dir_only
         self._scoped = None
-        self._refilter()
+        with self._body.ui_busy():
+            self._refilter()
 
     def delete(self, session_id: str) -> None:
         """Ctrl-D on a row: the command's delete flow (a y/N question) takes over."""
