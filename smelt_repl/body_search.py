@@ -55,6 +55,7 @@ class BodySearch:
         self._ui_idle = threading.Event()
         self._ui_idle.set()
         self.generation = 0
+        self.loading = False  # the worker is reading texts
 
     @contextmanager
     def ui_busy(self) -> Iterator[None]:
@@ -132,18 +133,24 @@ class BodySearch:
         job was superseded meanwhile (what was loaded stays)."""
         with self._load_lock:
             missing = [session_id for session_id in job.ids if session_id not in self._texts]
-            for start in range(0, len(missing), LOAD_BATCH):
-                if not self._wanted(job):
-                    return False
-                batch = missing[start : start + LOAD_BATCH]
-                try:
-                    loaded = self._load_texts(batch)
-                except Exception:  # a store error leaves those sessions unsearchable, not the picker broken
-                    loaded = {}
-                for session_id in batch:
-                    text = loaded.get(session_id)
-                    self._texts[session_id] = (text, text.lower()) if isinstance(text, str) else None
-            return True
+            self.loading = bool(missing)
+            try:
+                for start in range(0, len(missing), LOAD_BATCH):
+                    if not self._wanted(job):
+                        return False
+                    self._load(missing[start : start + LOAD_BATCH])
+                return True
+            finally:
+                self.loading = False
+
+    def _load(self, batch: list[str]) -> None:
+        try:
+            loaded = self._load_texts(batch)
+        except Exception:  # a store error leaves those sessions unsearchable, not the picker broken
+            loaded = {}
+        for session_id in batch:
+            text = loaded.get(session_id)
+            self._texts[session_id] = (text, text.lower()) if isinstance(text, str) else None
 
 
 def matching_line(text: str, lowered: str, at: int) -> str:

@@ -6,7 +6,7 @@ message, blanks collapsed, lowercased) and all haystacks joined by ``fuzzy.ROW_S
 into one text. A query is then one regex scan of that text (``fuzzy.prefilter_pattern``,
 which never matches across rows) rather than a search call per row; a query that extends
 the last one and matched few rows searches only those, row by row. Both ways find the same
-rows and spans. Rows are referred to by their index in the scope, and orders are sorted as
+rows and spans. The last REMEMBERED rankings are kept. Rows are referred to by their index in the scope, and orders are sorted as
 plain ints, so a keystroke allocates little for the garbage collector to look at.
 """
 
@@ -20,6 +20,7 @@ from itertools import accumulate
 from smelt_repl.fuzzy import ROW_SEPARATOR, fuzzy_score, prefilter_pattern
 
 EXACTLY_RANKED = 300  # matches fuzzy-scored a keystroke; the rest keep the cheap order
+REMEMBERED = 16  # rankings kept, so Backspace (or typing a query again) costs nothing
 FEW = 8  # a query extending the last searches its matches row by row below 1/FEW of the rows
 
 Haystack = tuple[str, str, str]  # title and first message lowercased: joined by a newline, title, first
@@ -38,14 +39,22 @@ class RowIndex:
         self.rows, self.haystacks = rows, haystacks
         self._text = ROW_SEPARATOR.join(hay[0] for hay in haystacks)
         self._starts = list(accumulate((len(hay[0]) + 1 for hay in haystacks[:-1]), initial=0))
+        self._ranked: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
-    def rank(self, query: str, among: Sequence[int] | None = None) -> tuple[list[int], list[int]]:
+    def rank(self, query: str, among: Sequence[int] | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The indexes of the rows whose title or first message lowercased ``query`` matches:
         best first, and in row order. ``among``: the matches of a query this one extends.
 
         The cheap order is the matched span's length, then its start; the fuzzy score, which
         costs more, sorts the first EXACTLY_RANKED of that order; the rest follow in the cheap
         order. Ties keep the row order (newest first)."""
+        ranked = self._ranked.pop(query, None) or self._rank(query, among)
+        self._ranked[query] = ranked  # the newest last: the oldest is dropped first
+        if len(self._ranked) > REMEMBERED:
+            del self._ranked[next(iter(self._ranked))]
+        return ranked
+
+    def _rank(self, query: str, among: Sequence[int] | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
         keys = self._match_keys(query, among)
         count = len(self.rows)
         in_order = [key % count for key in keys]
@@ -55,7 +64,7 @@ class RowIndex:
         exact = [(max((haystacks[i][1] and score(query, haystacks[i][1])) or 0,
                       score(query, haystacks[i][2]) or 0), i) for i in cheap[:EXACTLY_RANKED]]
         exact.sort(key=lambda pair: -pair[0])  # stable: equal scores keep the cheap order
-        return [i for _, i in exact] + cheap[EXACTLY_RANKED:], in_order
+        return (*(i for _, i in exact), *cheap[EXACTLY_RANKED:]), tuple(in_order)
 
     def _match_keys(self, query: str, among: Sequence[int] | None) -> list[int]:
         """One int a matching row, in row order: (span length, span start, row index) packed

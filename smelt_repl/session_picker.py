@@ -97,7 +97,7 @@ class SessionPicker:
         self.on_delete: Callable[[str], None] = lambda session_id: None  # set by the command
         self._body = BodySearch(lambda ids: store.texts(ids), post)
         self._haystacks: dict[str, Haystack] = {}
-        self._last: tuple[str, bool, list[int]] | None = None  # query, scope, its matches (row order)
+        self._last: tuple[str, bool, Sequence[int]] | None = None  # query, scope, its matches (row order)
         self.reload()
 
     # -- what the picker asks -----------------------------------------------------------------
@@ -113,6 +113,11 @@ class SessionPicker:
         """Under the rows: the marks' meaning and whether the text search still runs."""
         busy = "  searching text…" if self.searching else ""
         return f"{CURRENT_MARK}this session  {ELSEWHERE_MARK}open in another process{busy}"
+
+    @property
+    def loading_texts(self) -> bool:
+        """True while the body search reads sessions' texts (the first searches of a process)."""
+        return self._body.loading
 
     def has_other_sessions(self) -> bool:
         """True when a saved session other than the current one exists."""
@@ -149,7 +154,9 @@ class SessionPicker:
         self._last = None
 
     def start(self) -> None:
-        """The picker opened (again): search the bodies for the query it shows."""
+        """The picker opened (again): search the bodies for the query it shows. The rows'
+        haystacks are made now, not on the first keystroke."""
+        self._row_index()
         self._refilter()
 
     def close(self) -> None:
@@ -191,7 +198,7 @@ class SessionPicker:
             index = self._indexes[self.this_dir_only] = RowIndex(rows, haystacks)
         return index
 
-    def _metadata_matches(self, index: RowIndex, query: str) -> tuple[list[int], list[int]]:
+    def _metadata_matches(self, index: RowIndex, query: str) -> tuple[Sequence[int], Sequence[int]]:
         """The rows whose title or first message matches, best first and in row order. A
         query that extends the last one only looks among the last one's matches."""
         last = self._last
@@ -200,7 +207,7 @@ class SessionPicker:
         self._last = (query, self.this_dir_only, matched)
         return ranked, matched
 
-    def _search_bodies(self, index: RowIndex, matched: list[int]) -> None:
+    def _search_bodies(self, index: RowIndex, matched: Sequence[int]) -> None:
         """Search the bodies of the rows in scope that ``matched`` (their indexes) leaves out."""
         rows = index.rows
         if len(matched) == len(rows):
