@@ -103,11 +103,9 @@ class SessionPicker:
     # -- what the picker asks -----------------------------------------------------------------
 
     def title(self) -> str:
-        """The title line: the scope and the keys."""
-        scope = "this directory only" if self.this_dir_only else "all directories"
-        other = "all directories" if self.this_dir_only else "this directory"
-        return (f"sessions [{scope}]  type to filter · Enter loads · Ctrl-T {other} · "
-                f"Ctrl-D deletes · Esc closes")
+        """The title line: the scope and the keys (short enough for an 80-column terminal)."""
+        scope, other = ("this directory", "all dirs") if self.this_dir_only else ("all directories", "this dir")
+        return f"sessions [{scope}]  Enter load · ^T {other} · ^D delete · Esc close"
 
     def footer(self) -> str:
         """Under the rows: the marks' meaning and whether the text search still runs."""

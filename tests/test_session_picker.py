@@ -159,7 +159,7 @@ def test_ctrl_t_shows_only_this_directory_and_back(sh, sessions):
     open_sessions(sh)
     assert "[all directories]" in screen(sh) and sessions["elsewhere"] in shown_ids(sh)
     type_query(sh, CTRL_T)
-    assert "[this directory only]" in screen(sh)
+    assert "[this directory]" in screen(sh)
     assert sessions["elsewhere"] not in shown_ids(sh) and len(shown_ids(sh)) == 3
     type_query(sh, "elsewhere")  # neither its title nor its body is searched now
     assert shown_ids(sh) == []
