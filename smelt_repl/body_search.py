@@ -5,6 +5,10 @@ first time a query needs them and kept for the searcher's lifetime. Each search 
 generation number; a newer search (the next keystroke) supersedes an older one, which stops
 at its next check. Matches are handed over in batches through ``post`` (a function that runs
 a callable on the UI thread), so the open list grows while the search runs.
+
+The worker gives way to the UI thread: while a keystroke is filtered (``ui_busy``) it waits,
+which it checks between small batches of texts loaded or scanned; two threads busy in Python
+would otherwise share the interpreter lock and each keystroke would take twice as long.
 """
 
 from __future__ import annotations
@@ -12,13 +16,15 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from smelt_repl.listing import escape_controls
 
 BATCH_SECONDS = 0.03  # how often found matches are handed to the UI
 CHECK_EVERY = 256  # texts scanned between two looks at whether the search is still wanted
+LOAD_BATCH = 64  # texts loaded between two such looks (about 5 ms of reading)
 LINE_LIMIT = 100  # characters of a matching line shown
 LEAD = 30  # characters kept before the match when the line is cut
 
@@ -46,7 +52,19 @@ class BodySearch:
         self._load_lock = threading.Lock()
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._ui_idle = threading.Event()
+        self._ui_idle.set()
         self.generation = 0
+        self.loading = False  # the worker is reading texts
+
+    @contextmanager
+    def ui_busy(self) -> Iterator[None]:
+        """While inside, the worker pauses at its next check (the UI thread filters a keystroke)."""
+        self._ui_idle.clear()
+        try:
+            yield
+        finally:
+            self._ui_idle.set()
 
     def search(self, query: str, ids: Sequence[str], deliver: Deliver) -> int:
         """Start searching the texts of ``ids`` for ``query``, superseding any search before;
@@ -82,12 +100,18 @@ class BodySearch:
             if job.generation == self.generation:
                 self._scan(job)
 
+    def _wanted(self, job: _Job) -> bool:
+        """Wait while the UI thread is busy; False once a newer search superseded ``job``."""
+        self._ui_idle.wait()
+        return job.generation == self.generation
+
     def _scan(self, job: _Job) -> None:
-        self._ensure_loaded(job.ids)
+        if not self._ensure_loaded(job):
+            return
         found: Found = []
         sent = time.monotonic()
         for count, session_id in enumerate(job.ids):
-            if count % CHECK_EVERY == 0 and job.generation != self.generation:
+            if count % CHECK_EVERY == 0 and not self._wanted(job):
                 return
             entry = self._texts.get(session_id)
             if entry is None:
@@ -104,18 +128,29 @@ class BodySearch:
         if job.generation == self.generation:
             self._post(lambda: job.deliver(job.generation, found, done))
 
-    def _ensure_loaded(self, ids: Sequence[str]) -> None:
+    def _ensure_loaded(self, job: _Job) -> bool:
+        """Load the texts of ``job``'s ids not loaded yet, a batch at a time; False when the
+        job was superseded meanwhile (what was loaded stays)."""
         with self._load_lock:
-            missing = [session_id for session_id in ids if session_id not in self._texts]
-            if not missing:
-                return
+            missing = [session_id for session_id in job.ids if session_id not in self._texts]
+            self.loading = bool(missing)
             try:
-                loaded = self._load_texts(missing)
-            except Exception:  # a store error leaves those sessions unsearchable, not the picker broken
-                loaded = {}
-            for session_id in missing:
-                text = loaded.get(session_id)
-                self._texts[session_id] = (text, text.lower()) if isinstance(text, str) else None
+                for start in range(0, len(missing), LOAD_BATCH):
+                    if not self._wanted(job):
+                        return False
+                    self._load(missing[start : start + LOAD_BATCH])
+                return True
+            finally:
+                self.loading = False
+
+    def _load(self, batch: list[str]) -> None:
+        try:
+            loaded = self._load_texts(batch)
+        except Exception:  # a store error leaves those sessions unsearchable, not the picker broken
+            loaded = {}
+        for session_id in batch:
+            text = loaded.get(session_id)
+            self._texts[session_id] = (text, text.lower()) if isinstance(text, str) else None
 
 
 def matching_line(text: str, lowered: str, at: int) -> str:

@@ -21,6 +21,7 @@ RUN = 12  # a character right after the previous matched one
 WORD_START = 10  # a character at the start of a word
 EARLY_CAP = 15  # at most this much is lost for starting late
 GAP_CAP = 20  # at most this much is lost for characters skipped inside the match
+ROW_SEPARATOR = "\x1e"  # never in a text split on whitespace (str.split() removes it)
 
 
 def fuzzy_score(query: str, text: str) -> int | None:
@@ -44,10 +45,16 @@ def fuzzy_score(query: str, text: str) -> int | None:
 def compile_prefilter(query: str) -> Callable[[str], object]:
     """A fast test (one regex search) of whether lowercased ``query`` is a subsequence of one
     of the newline-separated lines of a text; used to reject rows before scoring them."""
+    return re.compile(prefilter_pattern(query)).search
+
+
+def prefilter_pattern(query: str) -> str:
+    """The regex of ``compile_prefilter``. No match crosses a newline or a ROW_SEPARATOR, so
+    texts joined by ROW_SEPARATOR can be searched in one scan (``session_match.py``)."""
     # "[^c\n]*c" takes the next c without backtracking (a lazy ".*?" between the characters
     # backtracks through every alignment when the last one is missing)
     escaped = [re.escape(ch) for ch in query]
-    return re.compile(escaped[0] + "".join(f"[^{ch}\n]*{ch}" for ch in escaped[1:])).search
+    return escaped[0] + "".join(f"[^{ch}\n{ROW_SEPARATOR}]*{ch}" for ch in escaped[1:])
 
 
 def is_word_start(text: str, index: int) -> bool:

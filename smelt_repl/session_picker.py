@@ -2,7 +2,7 @@
 the "this directory only" scope.
 
 With no query the sessions show as a tree of forks (``session_tree``); a query ranks them by
-a fuzzy match (``fuzzy.py``) on title and first message at once, and a full-text search of
+a fuzzy match (``session_match.py``) on title and first message at once, and a full-text search of
 their bodies (``body_search.py``) appends, as it finds them, the sessions that match only
 there, each with its matching line. Labels (and the probe of whether another process has a
 session open) are made only for the rows drawn. The model is used on the UI thread; the body
@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
-from operator import itemgetter
 from typing import overload
 
 from smelt_repl.body_search import BodySearch, Found
-from smelt_repl.fuzzy import compile_prefilter, fuzzy_score
 from smelt_repl.listing import format_session_row
 from smelt_repl.session_core import SessionStore
 from smelt_repl.session_core.lock import held_elsewhere
+from smelt_repl.session_match import Haystack, RowIndex, haystack
 from smelt_repl.session_tree import session_tree
 
 CURRENT_MARK, ELSEWHERE_MARK, NO_MARK = "● ", "○ ", "  "
-EXACTLY_RANKED = 300  # matches fuzzy-scored a keystroke; the rest keep the cheap order
-Haystack = tuple[str, str, str]  # title and first message lowercased: joined by a newline, title, first
 
 
 class SessionRow:
@@ -100,22 +97,25 @@ class SessionPicker:
         self.on_delete: Callable[[str], None] = lambda session_id: None  # set by the command
         self._body = BodySearch(lambda ids: store.texts(ids), post)
         self._haystacks: dict[str, Haystack] = {}
-        self._last: tuple[str, bool, list[dict]] | None = None  # query, scope, its metadata matches
+        self._last: tuple[str, bool, Sequence[int]] | None = None  # query, scope, its matches (row order)
         self.reload()
 
     # -- what the picker asks -----------------------------------------------------------------
 
     def title(self) -> str:
-        """The title line: the scope and the keys."""
-        scope = "this directory only" if self.this_dir_only else "all directories"
-        other = "all directories" if self.this_dir_only else "this directory"
-        return (f"sessions [{scope}]  type to filter · Enter loads · Ctrl-T {other} · "
-                f"Ctrl-D deletes · Esc closes")
+        """The title line: the scope and the keys (short enough for an 80-column terminal)."""
+        scope, other = ("this directory", "all dirs") if self.this_dir_only else ("all directories", "this dir")
+        return f"sessions [{scope}]  Enter load · ^T {other} · ^D delete · Esc close"
 
     def footer(self) -> str:
         """Under the rows: the marks' meaning and whether the text search still runs."""
         busy = "  searching text…" if self.searching else ""
         return f"{CURRENT_MARK}this session  {ELSEWHERE_MARK}open in another process{busy}"
+
+    @property
+    def loading_texts(self) -> bool:
+        """True while the body search reads sessions' texts (the first searches of a process)."""
+        return self._body.loading
 
     def has_other_sessions(self) -> bool:
         """True when a saved session other than the current one exists."""
@@ -124,13 +124,15 @@ class SessionPicker:
     def set_query(self, text: str) -> None:
         """Filter by ``text``: the metadata matches at once, body matches as they are found."""
         self.query = text
-        self._refilter()
+        with self._body.ui_busy():
+            self._refilter()
 
     def toggle_scope(self) -> None:
         """Switch between all sessions and those started in this directory."""
         self.this_dir_only = not self.this_dir_only
         self._scoped = None
-        self._refilter()
+        with self._body.ui_busy():
+            self._refilter()
 
     def delete(self, session_id: str) -> None:
         """Ctrl-D on a row: the command's delete flow (a y/N question) takes over."""
@@ -146,10 +148,13 @@ class SessionPicker:
         self._by_id = {row["id"]: row for row in self.rows}
         self._scoped: list[dict] | None = None
         self._trees: dict[bool, LazyRows] = {}  # per scope
+        self._indexes: dict[bool, RowIndex] = {}  # per scope, made by the first query
         self._last = None
 
     def start(self) -> None:
-        """The picker opened (again): search the bodies for the query it shows."""
+        """The picker opened (again): search the bodies for the query it shows. The rows'
+        haystacks are made now, not on the first keystroke."""
+        self._row_index()
         self._refilter()
 
     def close(self) -> None:
@@ -165,9 +170,10 @@ class SessionPicker:
             self.searching = False
             self.choices = self._tree_rows()
         else:
-            matched = self._metadata_matches(self.query.lower())
-            self.choices = LazyRows(matched, self.mark)
-            self._search_bodies(matched)
+            index = self._row_index()
+            ranked, matched = self._metadata_matches(index, self.query.lower())
+            self.choices = LazyRows(list(map(index.rows.__getitem__, ranked)), self.mark)
+            self._search_bodies(index, matched)
         self.on_change(True)
 
     def _scope(self) -> list[dict]:
@@ -181,29 +187,32 @@ class SessionPicker:
             tree = self._trees[self.this_dir_only] = LazyRows(fork_tree(self._scope()), self.mark)
         return tree
 
-    def _metadata_matches(self, query: str) -> list[dict]:
-        """Rows whose title or first message matches, best first (newest first among equals).
-        A query that extends the last one only looks among the last one's matches."""
+    def _row_index(self) -> RowIndex:
+        index = self._indexes.get(self.this_dir_only)
+        if index is None:
+            known = self._haystacks
+            rows = self._scope()
+            haystacks = [known.get(row["id"]) or known.setdefault(row["id"], haystack(row)) for row in rows]
+            index = self._indexes[self.this_dir_only] = RowIndex(rows, haystacks)
+        return index
+
+    def _metadata_matches(self, index: RowIndex, query: str) -> tuple[Sequence[int], Sequence[int]]:
+        """The rows whose title or first message matches, best first and in row order. A
+        query that extends the last one only looks among the last one's matches."""
         last = self._last
-        if last is not None and last[1] == self.this_dir_only and query.startswith(last[0]):
-            candidates = last[2]
+        extends = last is not None and last[1] == self.this_dir_only and query.startswith(last[0])
+        ranked, matched = index.rank(query, last[2] if extends and last is not None else None)
+        self._last = (query, self.this_dir_only, matched)
+        return ranked, matched
+
+    def _search_bodies(self, index: RowIndex, matched: Sequence[int]) -> None:
+        """Search the bodies of the rows in scope that ``matched`` (their indexes) leaves out."""
+        rows = index.rows
+        if len(matched) == len(rows):
+            rest = []
         else:
-            candidates = self._scope()
-        ranked = [row for row, _ in _rank(query, candidates, self._haystack)]
-        chosen = {id(row) for row in ranked}
-        self._last = (query, self.this_dir_only, [row for row in candidates if id(row) in chosen])
-        return ranked
-
-    def _haystack(self, row: dict) -> Haystack:
-        hay = self._haystacks.get(row["id"])
-        if hay is None:
-            title, first = (" ".join(str(row.get(f) or "").split()).lower() for f in ("title", "subtitle"))
-            hay = self._haystacks[row["id"]] = (f"{title}\n{first}", title, first)
-        return hay
-
-    def _search_bodies(self, matched: list[dict]) -> None:
-        shown = {row["id"] for row in matched}
-        rest = [row["id"] for row in self._scope() if row["id"] not in shown]
+            shown = set(matched)
+            rest = [rows[i]["id"] for i in range(len(rows)) if i not in shown]
         self.searching = bool(rest)
         if rest:
             self._body.search(self.query, rest, self._receive)
@@ -253,24 +262,3 @@ def fork_tree(rows: list[dict]) -> list[dict]:
 def _updated(row: dict) -> int:
     value = row.get("updated_at_ms")
     return value if isinstance(value, int) else 0
-
-
-def _rank(query: str, rows: list[dict], haystack: Callable[[dict], Haystack]) -> list[tuple[dict, int]]:
-    """``(row, score)`` of the rows whose title or first message ``query`` matches, best first.
-
-    One regex search a row finds the matches and a cheap order (shortest span, then earliest);
-    the fuzzy score, which costs more, is computed for the first EXACTLY_RANKED of that
-    order and sorts them; the rest follow in the cheap order (score 0). Ties keep ``rows``'
-    order (newest first)."""
-    prefilter, score = compile_prefilter(query), fuzzy_score
-    found = []
-    for row in rows:
-        hay = haystack(row)
-        match = prefilter(hay[0])
-        if match:
-            found.append((match.end() - match.start(), match.start(), row, hay))
-    found.sort(key=itemgetter(0, 1))
-    exact = [(row, max((title and score(query, title)) or 0, score(query, first) or 0))
-             for _, _, row, (_, title, first) in found[:EXACTLY_RANKED]]
-    exact.sort(key=itemgetter(1), reverse=True)
-    return exact + [(row, 0) for _, _, row, _ in found[EXACTLY_RANKED:]]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from smelt_repl.body_search import BodySearch, matching_line
+from smelt_repl.body_search import LOAD_BATCH, BodySearch, matching_line
 from smelt_repl.fuzzy import fuzzy_score
 from smelt_repl.session_picker import fork_tree
 from smelt_repl.session_tree import session_tree
@@ -159,7 +159,7 @@ def test_ctrl_t_shows_only_this_directory_and_back(sh, sessions):
     open_sessions(sh)
     assert "[all directories]" in screen(sh) and sessions["elsewhere"] in shown_ids(sh)
     type_query(sh, CTRL_T)
-    assert "[this directory only]" in screen(sh)
+    assert "[this directory]" in screen(sh)
     assert sessions["elsewhere"] not in shown_ids(sh) and len(shown_ids(sh)) == 3
     type_query(sh, "elsewhere")  # neither its title nor its body is searched now
     assert shown_ids(sh) == []
@@ -319,6 +319,31 @@ def test_a_newer_body_search_supersedes_an_older_one_and_texts_load_once():
     search.search("beta", ["a", "b"], deliver)
     search.stop()
     assert len(loads) == 1  # cached for the searcher's lifetime
+
+
+def test_the_body_search_worker_waits_while_the_ui_filters_a_keystroke():
+    ids = [f"s{i}" for i in range(LOAD_BATCH * 3)]
+    first_batch, second_batch, ui_busy, batches = threading.Event(), threading.Event(), threading.Event(), []
+
+    def texts(batch):
+        batches.append(batch)
+        (second_batch if len(batches) > 1 else first_batch).set()
+        ui_busy.wait(5)  # the keystroke began while this batch was read
+        return {session_id: f"text of {session_id}" for session_id in batch}
+
+    posted, done = [], threading.Event()
+    search = BodySearch(texts, posted.append)
+    search.search("text of s1", ids, lambda generation, found, finished: finished and done.set())
+    assert first_batch.wait(5)
+    with search.ui_busy():
+        ui_busy.set()
+        assert not second_batch.wait(0.2)  # no further batch is read while the UI is busy
+    while not done.is_set():  # and all of it once the keystroke is filtered
+        while posted:
+            posted.pop(0)()
+        done.wait(0.01)
+    search.stop()
+    assert [len(batch) for batch in batches] == [LOAD_BATCH] * 3
 
 
 def test_matching_line_is_one_clipped_line_around_the_match():
