@@ -23,26 +23,55 @@ def parse_sse(lines: Iterable[str]) -> Iterator[SseEvent]:
     A trailing event with no closing blank line is still yielded, marked incomplete, so
     callers can tell a cut stream from a malformed one.
     """
-    event: str | None = None
-    data: list[str] = []
+    reader = SseReader()
     for line in lines:
-        line = line.rstrip("\r\n")
-        if not line:
-            if data:
-                yield SseEvent(event, "\n".join(data))
-            event, data = None, []
-            continue
-        if line.startswith("data:"):  # the usual line, first
-            data.append(line[6:] if line.startswith(" ", 5) else line[5:])
-            continue
+        for event, data in reader.feed((line,)):
+            yield SseEvent(event, data)
+    tail = reader.end()
+    if tail is not None:
+        yield SseEvent(tail[0], tail[1], complete=False)
+
+
+class SseReader:
+    """`parse_sse` fed a list of lines at a time (a fast stream's socket read: hundreds of
+    events), answering the (event, data) pairs those lines completed."""
+
+    def __init__(self) -> None:
+        self._event: str | None = None
+        self._data: list[str] = []
+
+    def feed(self, lines: Iterable[str]) -> list[tuple[str | None, str]]:
+        """The events `lines` complete, in order; an event still open waits for more."""
+        out: list[tuple[str | None, str]] = []
+        data = self._data
+        for line in lines:
+            if line.startswith("data:"):  # the usual line, first
+                line = line.rstrip("\r\n")
+                data.append(line[6:] if line.startswith(" ", 5) else line[5:])
+            elif not line.rstrip("\r\n"):
+                if data:
+                    out.append((self._event, "\n".join(data) if len(data) > 1 else data[0]))
+                    data.clear()
+                self._event = None
+            else:
+                self._field(line.rstrip("\r\n"))
+        return out
+
+    def end(self) -> tuple[str | None, str] | None:
+        """The event the stream ended in the middle of (no blank line after it), if any."""
+        if not self._data:
+            return None
+        event, data = self._event, "\n".join(self._data)
+        self._event, self._data = None, []
+        return event, data
+
+    def _field(self, line: str) -> None:
         if line.startswith(":"):
-            continue
+            return
         name, _, value = line.partition(":")
         if value.startswith(" "):
             value = value[1:]
         if name == "data":
-            data.append(value)
+            self._data.append(value)
         elif name == "event":
-            event = value or None
-    if data:
-        yield SseEvent(event, "\n".join(data), complete=False)
+            self._event = value or None
