@@ -37,8 +37,10 @@ def bounded_line_batches(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -
     for chunk in chunks:
         has_cr = b"\r" in chunk or buffer.endswith(b"\r")
         if not has_cr and b"\n" in chunk:  # the usual case: LF only, split in one go
-            *lines, rest = (buffer + chunk if buffer else chunk).split(b"\n")
-            yield [line.decode("utf-8", "replace") for line in lines]
+            whole = buffer + chunk if buffer else chunk
+            end = whole.rindex(b"\n")  # decoded in one go: a line end never splits a character
+            yield whole[:end].decode("utf-8", "replace").split("\n")
+            rest = whole[end + 1 :]
             buffer, scanned = bytearray(rest), len(rest)
             if len(buffer) > limit:
                 raise BodyTooLarge("a line of the stream", limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Iterable, Iterator
 
 
@@ -41,8 +42,15 @@ class SseReader:
         self._data: list[str] = []
 
     def feed(self, lines: Iterable[str]) -> list[tuple[str | None, str]]:
-        """The events `lines` complete, in order; an event still open waits for more."""
+        """The events `lines` complete, in order; an event still open waits for more. A
+        list of two lines or more must hold no CR or LF (as `bounded_line_batches` gives)."""
         out: list[tuple[str | None, str]] = []
+        if type(lines) is list and len(lines) > 2:
+            if not lines[0]:  # the blank line ending an event the last lines began
+                out += self.feed(lines[:1])
+                lines = lines[1:]
+            if not self._data:
+                lines = self._take_usual(lines, out)
         data = self._data
         for line in lines:
             if line.startswith("data:"):  # the usual line, first
@@ -56,6 +64,19 @@ class SseReader:
             else:
                 self._field(line.rstrip("\r\n"))
         return out
+
+    def _take_usual(self, lines: list[str], out: list[tuple[str | None, str]]) -> list[str]:
+        """The usual stream (`data: ` lines, each followed by a blank one) read in one go
+        into ``out``; answers the lines left for the general reading (all of them, unless
+        ``lines`` have that shape)."""
+        pairs = len(lines) // 2 * 2
+        values, blanks = lines[0:pairs:2], lines[1:pairs:2]
+        if any(blanks) or not all(map(str.startswith, values, repeat("data: "))):
+            return lines
+        out.append((self._event, values[0][6:]))
+        out += [(None, value[6:]) for value in values[1:]]
+        self._event = None
+        return lines[pairs:]
 
     def end(self) -> tuple[str | None, str] | None:
         """The event the stream ended in the middle of (no blank line after it), if any."""
