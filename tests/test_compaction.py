@@ -64,6 +64,9 @@ def test_the_overflow_estimate_follows_growth_rewinds_checkpoints_and_sessions(a
     assert estimated_tokens(app, text) == counted_afresh(app, text)
     app.send("short")
     assert estimated_tokens(app, text) == counted_afresh(app, text)
+    app.rewind_to(6)
+    app.send("a longer message " * 40)  # as many messages as last counted, other ones
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
     app.rewind_to(2)  # before the checkpoint: every message is live again
     app.send("again " * 80)
     assert estimated_tokens(app, text) == counted_afresh(app, text)
