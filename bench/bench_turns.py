@@ -22,6 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,6 +40,7 @@ from smelt_repl.session_core.jsonl import dumps_line  # noqa: E402
 TURNS = 15
 LONG_PAIRS = 25_000
 ON_DISK = "--disk" in sys.argv[1:]
+Post = Callable[[int], float]  # a bare POST of the smallest (0) or largest (1) body: seconds
 
 
 def session_app(pairs: int, **model: str) -> App:
@@ -61,8 +64,9 @@ def session_app(pairs: int, **model: str) -> App:
     return app
 
 
-def interleaved(short: App, long: App) -> tuple[float, float]:
-    """Median seconds of a turn on each App, their turns taken in turn."""
+def interleaved(short: App, long: App, floor: Post | None = None) -> list[float]:
+    """Median seconds of a turn on each App, their turns taken in turn; with ``floor``, of
+    a bare POST of each App's last body size too, in the same rounds."""
     def turn(app: App) -> float:
         start = time.perf_counter()
         result = app.send("one more question")
@@ -70,49 +74,56 @@ def interleaved(short: App, long: App) -> tuple[float, float]:
         assert not result.error, result.error
         return elapsed
 
-    samples = [(turn(short), turn(long)) for _ in range(TURNS)]
+    def round_() -> tuple[float, ...]:
+        turns = (turn(short), turn(long))
+        return turns + (floor(0), floor(1)) if floor is not None else turns
+
+    samples = [round_() for _ in range(TURNS)]
     short.shutdown()
     long.shutdown()
-    return statistics.median(s for s, _ in samples), statistics.median(b for _, b in samples)
+    return [statistics.median(sample[i] for sample in samples) for i in range(len(samples[0]))]
 
 
-def compare(kind: str, target: float, **model: str) -> tuple[float, float]:
+def compare(kind: str, target: float, floor: Post | None = None, **model: str) -> list[float]:
     """Report one kind of turn on both sessions and their ratio beside ``target``; answers
-    the two medians (seconds)."""
-    small, big = interleaved(session_app(1, **model), session_app(LONG_PAIRS, **model))
+    the medians (seconds): the two turns', then the two bare POSTs' with ``floor``."""
+    medians = interleaved(session_app(1, **model), session_app(LONG_PAIRS, **model), floor)
+    small, big = medians[:2]
     report(f"{kind} turn, 2-message session", small * 1000, "ms")
     report(f"{kind} turn, {2 * LONG_PAIRS:,}-message session", big * 1000, "ms")
     report(f"{kind} long-session turn ratio", big / small, "x", target=f"<= {target:g}", ok=big / small <= target)
-    return small, big
+    return medians
 
 
-def bare_posts(server: FastSseServer, sizes: tuple[int, int]) -> tuple[float, float]:
-    """Median seconds of a bare httpx POST of a JSON body of each of ``sizes`` bytes (the
-    reply read to its end), their POSTs taken in turn."""
+@contextmanager
+def bare_posts(server: FastSseServer) -> Iterator[Post]:
+    """``post(i)``: seconds of a bare httpx POST (its reply read to the end) of a JSON body
+    as large as the server's smallest (0) or largest (1) request so far."""
     import httpx
 
-    bodies = [b'{"messages":"' + b"x" * (size - 16) + b'"}' for size in sizes]
+    bodies: dict[int, bytes] = {}
     url = server.api_base(20) + "/chat/completions"
 
-    def post(body: bytes) -> float:
+    def post(which: int) -> float:
+        if which not in bodies:
+            size = (min if which == 0 else max)(server.request_sizes)
+            bodies[which] = b'{"messages":"' + b"x" * (size - 16) + b'"}'
         start = time.perf_counter()
-        reply = client.post(url, content=body, headers={"content-type": "application/json"})
+        reply = client.post(url, content=bodies[which], headers={"content-type": "application/json"})
         assert reply.status_code == 200 and reply.content.endswith(b"[DONE]\n\n")
         return time.perf_counter() - start
 
     with httpx.Client() as client:
-        post(bodies[0]), post(bodies[1])
-        samples = [(post(bodies[0]), post(bodies[1])) for _ in range(TURNS)]
-    return statistics.median(s for s, _ in samples), statistics.median(b for _, b in samples)
+        yield post
 
 
 def main() -> None:
     print(f"session stores {'on disk (' + tempfile.gettempdir() + ')' if ON_DISK else 'on tmpfs'}", flush=True)
     compare("offline", 1.5)
-    with FastSseServer() as server:
-        small, big = compare("loopback", 3, model_flag="bench-model", api_base=server.api_base(20))
-        sizes = (min(server.request_sizes), max(server.request_sizes))
-        bare_small, bare_big = bare_posts(server, sizes)
+    with FastSseServer() as server, bare_posts(server) as post:
+        small, big, bare_small, bare_big = compare("loopback", 3, post, model_flag="bench-model",
+                                                   api_base=server.api_base(20))
+        sizes = min(server.request_sizes), max(server.request_sizes)
     report(f"bare httpx POST, {sizes[0]:,} bytes", bare_small * 1000, "ms")
     report(f"bare httpx POST, {sizes[1]:,} bytes", bare_big * 1000, "ms")
     report("bare POST ratio (the floor of the loopback one)", bare_big / bare_small, "x")
