@@ -5,11 +5,15 @@ Run: ``python bench/bench_stream.py``
 
 Each figure is the 20,000-token reply's wall time minus a 1-token reply's (so connection
 set-up, session writes and the prompt's redraw cancel out), median of RUNS:
-  floor  a bare httpx client: POST, ``iter_lines``, ``json.loads`` of each ``data:`` chunk
-  REPL   ``Shell.runner.start(message)`` on a real App (the OpenAI-compatible provider,
-         ``--api-base`` the loopback server) until the whole reply has been written through
-         the scrollback to a VT100 output on /dev/null, prompt redraws included
-Target: REPL / floor <= 1.25.
+  floor     a bare httpx client: POST, ``iter_lines``, ``json.loads`` of each ``data:`` chunk
+  REPL      ``Shell.runner.start(message)`` on a real App (the OpenAI-compatible provider,
+            ``--api-base`` the loopback server) until the whole reply has been written through
+            the scrollback to a VT100 output on /dev/null, prompt redraws included
+  headless  ``smelt-repl -p`` (a fresh process each time) writing the reply to a pipe, from
+            spawn to exit (no rendering)
+Target: REPL / floor <= 1.25 (the headless one likewise). The same differences in CPU time
+of the whole process (every thread: the server's share is one ``sendall``) are printed
+beside them: on a machine shared with other work they say what the wall times cannot.
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,17 +39,19 @@ from fast_sse_server import FastSseServer  # noqa: E402
 TOKENS = 20_000
 RUNS = 7
 _DRAINED = "\0drained\0"
+Run = Callable[[int], tuple[float, float]]  # a reply of N tokens -> (wall, CPU) seconds
 
 
-def bare_client(server: FastSseServer) -> float:
-    """Median seconds of (20k-token minus 1-token) replies read by a bare httpx client."""
+@contextmanager
+def bare_client(server: FastSseServer) -> Iterator[Run]:
+    """A reply of N tokens read by a bare httpx client (wall and CPU seconds)."""
     import httpx
 
     body = {"model": "bench-model", "stream": True, "stream_options": {"include_usage": True},
             "messages": [{"role": "user", "content": "hello"}]}
 
-    def read(tokens: int) -> float:
-        start = time.perf_counter()
+    def read(tokens: int) -> tuple[float, float]:
+        start, cpu = time.perf_counter(), time.process_time()
         text = []
         with client.stream("POST", server.api_base(tokens) + "/chat/completions", json=body) as resp:
             for line in resp.iter_lines():
@@ -51,14 +60,15 @@ def bare_client(server: FastSseServer) -> float:
                     for choice in chunk["choices"]:
                         text.append(choice["delta"].get("content") or "")
         assert len(text) >= tokens
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
     with httpx.Client() as client:
-        return _difference(read)
+        yield read
 
 
-def repl(server: FastSseServer) -> float:
-    """Median seconds of (20k-token minus 1-token) replies through the shell's streaming path."""
+@contextmanager
+def repl(server: FastSseServer) -> Iterator[Run]:
+    """A reply of N tokens through the shell's streaming path (wall and CPU seconds)."""
     from prompt_toolkit.data_structures import Size
     from prompt_toolkit.history import InMemoryHistory
     from prompt_toolkit.input import create_pipe_input
@@ -88,21 +98,21 @@ def repl(server: FastSseServer) -> float:
         thread.start()
         started.wait()
 
-        def turn(tokens: int) -> float:
+        def turn(tokens: int) -> tuple[float, float]:
             app.api_base = server.api_base(tokens)
             drained.clear()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             shell.runner.start("hello")
             shell.runner.join()
             shell.scrollback.write(_DRAINED)  # printed once everything before it is
             drained.wait()
-            elapsed = time.perf_counter() - start
+            elapsed = time.perf_counter() - start, time.process_time() - cpu
             last = app.session.messages[-1]
             assert last.get("role") == "assistant" and not last.get("error"), last
             return elapsed
 
         try:
-            return _difference(turn)
+            yield turn
         finally:
             shell.application.loop.call_soon_threadsafe(shell.application.exit)  # type: ignore[union-attr]
             thread.join()
@@ -110,19 +120,57 @@ def repl(server: FastSseServer) -> float:
             app.shutdown()
 
 
-def _difference(run) -> float:  # noqa: ANN001 - run(tokens) -> seconds
-    """Median over RUNS of run(TOKENS) - run(1), after one warm-up of each."""
-    run(1), run(TOKENS)
-    return statistics.median(run(TOKENS) - run(1) for _ in range(RUNS))
+@contextmanager
+def headless(server: FastSseServer) -> Iterator[Run]:
+    """A reply of N tokens by ``smelt-repl -p`` to a pipe, a fresh process spawn to exit
+    (wall seconds, and the CPU seconds of that process)."""
+    from bench_headless import HEADLESS, ROOT, clean_env
+
+    with tempfile.TemporaryDirectory(prefix="smelt-bench-") as home:
+        env = clean_env(Path(home))
+
+        def run(tokens: int) -> tuple[float, float]:
+            args = [*HEADLESS, "--api-base", server.api_base(tokens), "--model", "bench-model"]
+            before, start = os.times(), time.perf_counter()
+            done = subprocess.run(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            elapsed, after = time.perf_counter() - start, os.times()
+            assert done.returncode == 0 and len(done.stdout) > tokens, done.stderr
+            cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+            return elapsed, cpu
+
+        yield run
+
+
+def _difference(run: Run) -> tuple[float, float]:
+    """run(TOKENS) - run(1), wall and CPU seconds."""
+    small, big = run(1), run(TOKENS)
+    return big[0] - small[0], big[1] - small[1]
+
+
+def interleaved(*runs: Run) -> list[tuple[float, float]]:
+    """For each of ``runs``, the medians over RUNS rounds of its ``_difference`` (wall, CPU),
+    the rounds taking every run in turn (so a busy moment of the machine hits them all),
+    after one warm-up of each."""
+    for run in runs:
+        _difference(run)
+    rounds = [[_difference(run) for run in runs] for _ in range(RUNS)]
+    return [(statistics.median(r[i][0] for r in rounds), statistics.median(r[i][1] for r in rounds))
+            for i in range(len(runs))]
 
 
 def main() -> None:
-    with FastSseServer() as server:
-        floor = bare_client(server)
-        ours = repl(server)
+    with FastSseServer() as server, bare_client(server) as bare, repl(server) as shell, headless(server) as alone:
+        (floor, floor_cpu), (ours, ours_cpu), (alone, alone_cpu) = interleaved(bare, shell, alone)
     report(f"bare httpx client, {TOKENS:,} - 1 tokens", floor * 1000, "ms")
     report(f"REPL streamed reply, {TOKENS:,} - 1 tokens", ours * 1000, "ms")
+    report(f"headless -p to a pipe, {TOKENS:,} - 1 tokens", alone * 1000, "ms")
     report("streaming ratio (REPL / bare httpx)", ours / floor, "x", target="<= 1.25", ok=ours / floor <= 1.25)
+    report("streaming ratio (headless / bare httpx)", alone / floor, "x", target="<= 1.25", ok=alone / floor <= 1.25)
+    report(f"CPU: bare httpx client, {TOKENS:,} - 1 tokens", floor_cpu * 1000, "ms")
+    report(f"CPU: REPL streamed reply, {TOKENS:,} - 1 tokens", ours_cpu * 1000, "ms")
+    report(f"CPU: headless -p (the process), {TOKENS:,} - 1", alone_cpu * 1000, "ms")
+    report("CPU ratio (REPL / bare httpx)", ours_cpu / floor_cpu, "x")
+    report("CPU ratio (headless / bare httpx)", alone_cpu / floor_cpu, "x")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,15 @@ the script's own).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from smelt_repl.compaction_prompt import compaction_instruction
-from smelt_repl.context_view import first_live, model_rows
+from smelt_repl.context_view import first_live, summary_message
 from smelt_repl.engine import RequestMessages
+from smelt_repl.session_core.content import message_text
 from smelt_repl.turn_handle import TurnHandle
 
 if TYPE_CHECKING:
@@ -107,10 +109,43 @@ def _outcome(result: TurnResult, cut: int, installed: bool) -> Outcome:
                    f"the last {KEEP_TURNS} turns stay as they are", installed=True)
 
 
+class LiveChars:
+    """The characters of the rows ``model_rows`` gives, counted once: a history that only
+    grew since the last call has only its new messages counted (so Enter on a long session
+    does not read it all). A history that changed otherwise (a rewind, a checkpoint, another
+    session) is counted afresh; messages are never changed in place (as ``RequestMessages``
+    relies on too)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[dict] | None = None
+        self._checkpoint: dict | None = None
+        self._done = 0
+        self._last: dict | None = None
+        self._chars = 0
+
+    def __call__(self, session: Session) -> int:
+        """The characters of ``model_rows(session)``'s contents."""
+        messages, checkpoint = session.messages, session.checkpoint
+        with self._lock:
+            done = self._done
+            if not (messages is self._messages and checkpoint is self._checkpoint and len(messages) >= done
+                    and (done == first_live(session) or messages[done - 1] is self._last)):
+                head = summary_message(checkpoint)["content"] if checkpoint else ""
+                self._messages, self._checkpoint, self._chars = messages, checkpoint, len(head)
+                done = first_live(session)
+            self._chars += sum(len(message_text(m.get("content"))) for m in messages[done:])
+            self._done, self._last = len(messages), messages[-1] if messages else None
+            return self._chars
+
+
+_live_chars = LiveChars()
+
+
 def estimated_tokens(app: App, text: str) -> int:
     """A cheap estimate of the next request's size with ``text`` as its message: its
     characters over ``CHARS_PER_TOKEN``, or the last known context size if larger."""
-    chars = len(app.system()) + len(text) + sum(len(row["content"]) for row in model_rows(app.session))
+    chars = len(app.system()) + len(text) + _live_chars(app.session)
     known = app.session.context_tokens() or 0
     return max(chars // CHARS_PER_TOKEN, known + len(text) // CHARS_PER_TOKEN)
 
@@ -144,8 +179,6 @@ def needs_auto_compaction(app: App, text: str) -> bool:
 def auto_compaction(app: App, show: Callable[[Outcome], None]) -> Callable[[TurnHandle], None]:
     """A turn's ``before_send``: compact first (kind "auto") when ``needs_auto_compaction``;
     ``show`` gets the outcome."""
-    from smelt_repl.session_core.content import message_text
-
     def before_send(turn: TurnHandle) -> None:
         if needs_auto_compaction(app, message_text(turn.content)) and compaction_cut(turn.session) is not None:
             show(compact(app, turn, "", "auto"))

@@ -8,9 +8,9 @@ import orjson
 import pytest
 
 from smelt_repl.app import App
-from smelt_repl.compaction import new_compaction, run_compaction
+from smelt_repl.compaction import CHARS_PER_TOKEN, estimated_tokens, new_compaction, run_compaction
 from smelt_repl.compaction_prompt import GUIDANCE_LEAD, INSTRUCTION_LEAD
-from smelt_repl.context_view import SUMMARY_LEAD
+from smelt_repl.context_view import SUMMARY_LEAD, model_rows
 from tests.shell_driver import ShellDriver, sh  # noqa: F401 - the fixture
 from tests.test_engine import loop_app
 
@@ -45,7 +45,39 @@ def three_turns(app, server):
         app.send(n)
 
 
+def counted_afresh(app, text):
+    chars = len(app.system()) + len(text) + sum(len(row["content"]) for row in model_rows(app.session))
+    return max(chars // CHARS_PER_TOKEN, (app.session.context_tokens() or 0) + len(text) // CHARS_PER_TOKEN)
+
+
 # -- the engine ------------------------------------------------------------------------------
+
+def test_the_overflow_estimate_follows_growth_rewinds_checkpoints_and_sessions(app):
+    text = "x" * 400
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
+    for n in range(4):
+        app.send("word " * 50 * (n + 1))  # offline: a reply of its own each turn
+        assert estimated_tokens(app, text) == counted_afresh(app, text)
+    app.session.add_checkpoint("a summary " * 30, 4)
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
+    app.rewind_to(6)
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
+    app.send("short")
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
+    app.rewind_to(6)
+    app.send("a longer message " * 40)  # as many messages as last counted, other ones
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
+    app.rewind_to(2)  # before the checkpoint: every message is live again
+    app.send("again " * 80)
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
+    other = App(app.store, cwd=app.cwd, env={})  # another session: nothing of this one counts
+    try:
+        other.send("hello")
+        assert estimated_tokens(other, text) == counted_afresh(other, text) < estimated_tokens(app, text)
+    finally:
+        other.shutdown()
+    assert estimated_tokens(app, text) == counted_afresh(app, text)
+
 
 def test_requests_send_the_summary_then_the_live_messages(app, provider_server):
     three_turns(loop_app(app, provider_server), provider_server)

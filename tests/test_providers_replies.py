@@ -44,7 +44,7 @@ def test_a_whole_json_reply_reads_as_if_streamed(provider_server, kind, stop):
 
 def test_a_whole_json_error_body_with_status_200_is_an_error(provider_server):
     provider = loop_provider(provider_server)
-    lines = type("Lines", (), {"json_body": b'{"error": {"message": "no capacity"}}', "__iter__": lambda s: iter(())})()
+    lines = type("Lines", (), {"json_body": b'{"error": {"message": "no capacity"}}', "__iter__": lambda s: iter(()), "batches": lambda s: iter(())})()
     with pytest.raises(ProviderError, match="^loop: server error: no capacity$") as info:
         list(provider._reply_events(lines, threading.Event()))
     assert info.value.retryable

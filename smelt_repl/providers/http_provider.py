@@ -30,7 +30,9 @@ class HttpProvider:
     A protocol supplies `path` and `models_path` (after api_base), `_headers()`,
     `_body(request, config)`, `_events(lines, cancel)` (response lines into events) and
     `_whole_reply(data)` (the events of a reply that came as one JSON object); it may
-    replace `_payload(request, config)` (the body's JSON bytes) to encode it faster.
+    replace `_payload(request, config)` (the body's JSON bytes) to encode it faster, and
+    `_batch_events(batches, cancel)` (lists of lines into events) to read a fast stream
+    a socket read at a time rather than a line at a time.
     Every ProviderError leaving a provider has the API key's value struck out.
     """
 
@@ -98,10 +100,10 @@ class HttpProvider:
 
     def _reply_events(self, lines: Any, cancel: Cancel) -> Iterator[StreamEvent]:
         """The events of a streamed reply, or of one that came as a single JSON body."""
-        body_lines = iter(lines)
-        first = next(body_lines, None)
+        batches = lines.batches()
+        first = next(batches, None)
         if lines.json_body is None:
-            yield from self._events(chain([] if first is None else [first], body_lines), cancel)
+            yield from self._batch_events(chain([] if first is None else [first], batches), cancel)
             return
         text = lines.json_body.decode("utf-8", "replace")
         if text.lstrip().startswith(("data:", "event:", ":")):  # an SSE stream labelled as JSON
@@ -142,6 +144,9 @@ class HttpProvider:
 
     def _events(self, lines: Iterator[str], cancel: Cancel) -> Iterator[StreamEvent]:
         raise NotImplementedError
+
+    def _batch_events(self, batches: Iterator[list[str]], cancel: Cancel) -> Iterator[StreamEvent]:
+        return self._events((line for batch in batches for line in batch), cancel)
 
     def _whole_reply(self, data: dict) -> Iterator[StreamEvent]:
         raise NotImplementedError

@@ -26,33 +26,43 @@ def bounded_lines(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Itera
     """Text lines (UTF-8, ends split off) of a byte stream split at LF, CRLF or CR, as SSE
     says; `BodyTooLarge` once a line passes `limit` bytes. A last unterminated line is
     yielded too."""
+    for batch in bounded_line_batches(chunks, limit):
+        yield from batch
+
+
+def bounded_line_batches(chunks: Iterable[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[list[str]]:
+    """`bounded_lines` a list at a time: the lines each chunk completes (none is empty)."""
     buffer = bytearray()
     scanned = 0  # bytes of `buffer` known to hold no line end
     for chunk in chunks:
         has_cr = b"\r" in chunk or buffer.endswith(b"\r")
         if not has_cr and b"\n" in chunk:  # the usual case: LF only, split in one go
-            *lines, rest = (buffer + chunk if buffer else chunk).split(b"\n")
-            yield from [line.decode("utf-8", "replace") for line in lines]
+            whole = buffer + chunk if buffer else chunk
+            end = whole.rindex(b"\n")  # decoded in one go: a line end never splits a character
+            yield whole[:end].decode("utf-8", "replace").split("\n")
+            rest = whole[end + 1 :]
             buffer, scanned = bytearray(rest), len(rest)
             if len(buffer) > limit:
                 raise BodyTooLarge("a line of the stream", limit)
             continue
         buffer += chunk
-        start = 0
+        batch, start = [], 0
         while True:
             end = _line_end(buffer, max(start, scanned), has_cr)
             if end < 0:
                 break
             if buffer[end] == 0x0D and end + 1 == len(buffer):
                 break  # a CR at the end: its LF may come with the next chunk
-            yield buffer[start:end].decode("utf-8", "replace")
+            batch.append(buffer[start:end].decode("utf-8", "replace"))
             start = end + (2 if buffer[end : end + 2] == b"\r\n" else 1)
         del buffer[:start]
         scanned = len(buffer) - (1 if buffer.endswith(b"\r") else 0)
+        if batch:
+            yield batch
         if len(buffer) > limit:
             raise BodyTooLarge("a line of the stream", limit)
     if buffer:
-        yield buffer.rstrip(b"\r").decode("utf-8", "replace")
+        yield [buffer.rstrip(b"\r").decode("utf-8", "replace")]
 
 
 def bounded_body(chunks: Iterable[bytes], limit: int = MAX_BODY_BYTES) -> bytes:

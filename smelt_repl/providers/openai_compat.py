@@ -6,6 +6,8 @@ from dataclasses import replace
 from typing import Iterator
 from urllib.parse import urlsplit
 
+import orjson
+
 from smelt_repl.session_core.jsonl import to_json
 
 from .base import ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport
@@ -13,7 +15,7 @@ from .errors import stream_error
 from .http_provider import HttpProvider, effort_of
 from .request_json import MessagesJson
 from .spec import ModelConfig, ProviderSpec
-from .sse import parse_sse
+from .sse import SseReader
 from .transport import Cancel
 from .usage_counts import sane_counts
 
@@ -50,38 +52,74 @@ class OpenAICompatibleProvider(HttpProvider):
         return self._messages_json.body(fields, request.messages, system)
 
     def _events(self, lines: Iterator[str], cancel: Cancel) -> Iterator[StreamEvent]:
-        usage: Usage | None = None
-        finish: str | None = None
-        seen_data = False
-        for sse in parse_sse(lines):
+        return self._batch_events(([line] for line in lines), cancel)
+
+    def _batch_events(self, batches: Iterator[list[str]], cancel: Cancel) -> Iterator[StreamEvent]:
+        # A fast server's socket read holds hundreds of one-token chunks: each read's run of
+        # text comes out as one TextDelta, so nothing downstream works per token.
+        reply = _Reply()
+        reader = SseReader()
+        for batch in batches:
             if cancel.is_set():
                 return
-            if sse.data.strip() == "[DONE]":
-                yield Done(finish)
+            yield from self._read(reader.feed(batch), reply, True)
+            if reply.done:
                 return
-            chunk = self._json_object(sse.data, sse.complete)
-            if chunk.get("error"):
-                raise stream_error(self.name, chunk, "server error mid-reply: ")
-            seen_data = True
-            events, reason = _chunk_events(chunk)
+        tail = reader.end()
+        if tail is not None and not cancel.is_set():
+            yield from self._read([tail], reply, False)
+        if cancel.is_set() or reply.done:
+            return
+        if reply.finish is not None:
+            # Some servers close without "[DONE]"; a finish_reason already ended the reply.
+            yield Done(reply.finish)
+            return
+        raise ProviderError(self.name, "stream cut mid-reply" if reply.seen_data else
+                            "stream ended without any data (is api_base an OpenAI-compatible server?)")
+
+    def _read(self, records: list[tuple[str | None, str]], reply: _Reply, complete: bool) -> Iterator[StreamEvent]:
+        """The events of some SSE records, each run of text joined into one delta; the
+        events before a failing record come out before its error."""
+        events: list[StreamEvent] = []
+        texts: list[str] = []
+        try:
+            for _, data in records:
+                chunk = _usual_chunk(data)
+                piece = _plain_text(chunk) if chunk is not None else None
+                if piece is not None:
+                    texts.append(piece)
+                    continue
+                _flush(texts, events)
+                events += self._record_events(data, chunk, reply, complete)
+                if reply.done:
+                    break
+        except ProviderError:
+            _flush(texts, events)
             yield from events
-            finish = reason or finish
-            if "usage" not in chunk:
-                continue
+            raise
+        _flush(texts, events)
+        reply.seen_data = reply.seen_data or bool(records)
+        yield from events
+
+    def _record_events(self, data: str, chunk: dict | None, reply: _Reply, complete: bool) -> list[StreamEvent]:
+        """The events of any record but a plain text chunk: [DONE], a finish, usage, reasoning."""
+        if chunk is None:
+            if data.strip() == "[DONE]":
+                reply.done = True
+                return [Done(reply.finish)]
+            chunk = self._json_object(data, complete)
+        if chunk.get("error"):
+            raise stream_error(self.name, chunk, "server error mid-reply: ")
+        events, reason = _chunk_events(chunk)
+        reply.finish = reason or reply.finish
+        if "usage" in chunk:
             # Usage is reported on arrival (cumulative), so a stream cut or failing after
             # the usage chunk, or a cancel, still leaves it with the caller.
             latest = self._usage_of(chunk)
-            if latest is not None and latest != usage:
-                usage = latest
-                yield UsageReport(usage)
-        if cancel.is_set():
-            return
-        if finish is not None:
-            # Some servers close without "[DONE]"; a finish_reason already ended the reply.
-            yield Done(finish)
-            return
-        raise ProviderError(self.name, "stream cut mid-reply" if seen_data else
-                            "stream ended without any data (is api_base an OpenAI-compatible server?)")
+            if latest is not None and latest != reply.usage:
+                reply.usage = latest
+                events.append(UsageReport(latest))
+        return events
 
     def _whole_reply(self, data: dict) -> Iterator[StreamEvent]:
         """A `chat.completion` object (a server that ignored `stream: true`) as events."""
@@ -143,6 +181,52 @@ def usage_from(raw: dict, provider: str = "openai") -> Usage:
         reasoning=counts.get("reasoning_tokens", 0),
         context_tokens=prompt,
     )
+
+
+class _Reply:
+    """What one streamed reply said so far, beyond its events."""
+
+    def __init__(self) -> None:
+        self.usage: Usage | None = None
+        self.finish: str | None = None
+        self.seen_data = False
+        self.done = False  # [DONE] came
+
+
+def _usual_chunk(data: str) -> dict | None:
+    """The object of an ordinary data record, decoded by orjson; None for anything else
+    ([DONE], usage, a malformed record or one orjson refuses: see `http_provider._loads`)."""
+    if data[:1] != "{" or '"usage"' in data:
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _plain_text(chunk: dict) -> str | None:
+    """The text of the usual chunk (a content delta of the first choice, nothing else), or
+    None for any other chunk."""
+    choices = chunk.get("choices")
+    if type(choices) is not list or not choices or "usage" in chunk or chunk.get("error"):
+        return None
+    choice = choices[0]
+    if type(choice) is not dict or choice.get("finish_reason"):
+        return None
+    delta = choice.get("delta")
+    if type(delta) is not dict or "reasoning_content" in delta or "reasoning" in delta:
+        return None
+    content = delta.get("content")
+    return content if type(content) is str else ""
+
+
+def _flush(texts: list[str], events: list[StreamEvent]) -> None:
+    """The text pieces gathered so far, as one delta at the end of ``events`` (emptied)."""
+    if texts:
+        text = "".join(texts)
+        if text:
+            events.append(TextDelta(text))
+        texts.clear()
 
 
 def _chunk_events(chunk: dict) -> tuple[list[StreamEvent], str | None]:

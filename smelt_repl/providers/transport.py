@@ -19,7 +19,7 @@ from .base import ProviderError
 from .cancel import CancelToken
 from .errors import network_error, status_error
 from .hangup import Call, Connections
-from .lines import BodyTooLarge, bounded_body, bounded_lines
+from .lines import BodyTooLarge, bounded_body, bounded_line_batches
 from .spec import ProviderSpec
 
 Cancel = CancelToken | threading.Event  # a plain Event works, without the prompt hang-up
@@ -108,7 +108,8 @@ class HttpTransport:
 
 
 class ResponseLines:
-    """The text lines of one streamed POST (iterate once; nothing is sent before that).
+    """The text lines of one streamed POST (iterate once, by line or by `batches()`;
+    nothing is sent before that).
 
     A cancel, or `close()` of the transport, hangs the call up at once and the lines end
     quietly; passing `deadline_at` (time.monotonic) hangs it up with a ProviderError.
@@ -130,30 +131,34 @@ class ResponseLines:
         self._model = model
         self._deadline_at = deadline_at
         self._expired = False
-        self._body_lines: Iterator[str] | None = None
+        self._body_batches: Iterator[list[str]] | None = None
         self.json_body: bytes | None = None
-        self._lines = self._run()
+        self._batches = self._run()
 
     def __iter__(self) -> Iterator[str]:
-        return self._lines
+        return (line for batch in self._batches for line in batch)
+
+    def batches(self) -> Iterator[list[str]]:
+        """The lines a list at a time, as they arrive (what one read of the socket completed)."""
+        return self._batches
 
     def close(self) -> None:
         """Close the response (a no-op if it never started or already ended)."""
-        self._lines.close()
+        self._batches.close()
 
     def finish(self) -> None:
         """Read the rest of the body (after a reply's last event: a few bytes), giving up
         after `DRAIN_S` or 64 KiB; the connection is kept alive only when the body ends."""
         import httpx
 
-        lines, self._body_lines = self._body_lines, None
-        if lines is None or self._cancel.is_set():
+        batches, self._body_batches = self._body_batches, None
+        if batches is None or self._cancel.is_set():
             return
         timer = _timer(DRAIN_S, self._call.hang_up)
         size = 0
         try:
-            for line in lines:
-                size += len(line) + 1
+            for batch in batches:
+                size += sum(map(len, batch)) + len(batch)
                 if size > _DRAIN_LIMIT:
                     break
         except (httpx.HTTPError, BodyTooLarge):
@@ -161,7 +166,7 @@ class ResponseLines:
         finally:
             timer.cancel()
 
-    def _run(self) -> Iterator[str]:
+    def _run(self) -> Iterator[list[str]]:
         cancel, call, transport = self._cancel, self._call, self._transport
         if cancel.is_set():
             return
@@ -182,11 +187,11 @@ class ResponseLines:
                 if _is_json(resp.headers.get("content-type", "")):
                     self.json_body = bounded_body(resp.iter_bytes())
                     return
-                self._body_lines = bounded_lines(resp.iter_bytes())
-                for line in self._body_lines:
+                self._body_batches = bounded_line_batches(resp.iter_bytes())
+                for batch in self._body_batches:
                     if cancel.is_set():
                         return
-                    yield line
+                    yield batch
         except httpx.HTTPError as exc:
             if cancel.is_set():
                 return  # hung up on purpose
@@ -195,7 +200,7 @@ class ResponseLines:
             hint = " (is api_base a streaming chat API?)" if exc.what.startswith("a line") else ""
             raise ProviderError(transport.spec.name, f"{exc}: reply abandoned{hint}") from None
         finally:
-            self._body_lines = None
+            self._body_batches = None
             if timer is not None:
                 timer.cancel()
             forget()

@@ -36,6 +36,7 @@ _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 # C0/C1 controls (except tab) and lone surrogates: unsafe to print or unencodable.
 _UNSAFE_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 _WORDS_RE = re.compile(r"\s+|\S+")
+_WORD_RE = re.compile(r"\S+")
 # C0 and C1 controls and DEL: no cells of their own (wcswidth says -1 for the whole string).
 _CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
 
@@ -100,7 +101,12 @@ def emit(spans: list[Span], color: bool) -> str:
 
 def wrap(spans: list[Span], width: int) -> list[list[Span]]:
     """Greedy word wrap of spans to `width` columns; words are never split (0 = no wrap)."""
-    if width <= 0 or sum(cell_width(text) for _, text in spans) <= width:
+    if width <= 0:
+        return [spans]
+    text = "".join(text for _, text in spans)
+    if text.isascii() and text.isprintable():  # the usual line: a column per character
+        return [spans] if len(text) <= width else _wrap_ascii(spans, text, width)
+    if cell_width(text) <= width:
         return [spans]
     lines: list[list[Span]] = []
     line: list[Span] = []
@@ -123,6 +129,47 @@ def wrap(spans: list[Span], width: int) -> list[list[Span]]:
         line.extend(pieces)
         used += piece_width
     lines.append(line)
+    return lines
+
+
+def _wrap_ascii(spans: list[Span], text: str, width: int) -> list[list[Span]]:
+    """`wrap` of spans whose joined `text` is printable ASCII: lines found on the text by
+    offsets, then cut out of the spans, in time linear in the text."""
+    ranges: list[tuple[int, int]] = []
+    start = end = -1
+    for match in _WORD_RE.finditer(text):
+        if start < 0:
+            start = match.start()
+        elif match.end() - start > width:
+            ranges.append((start, end))
+            start = match.start()
+        end = match.end()
+    if start < 0:
+        return [[]]
+    ranges.append((start, end))
+    return _cut(spans, ranges)
+
+
+def _cut(spans: list[Span], ranges: list[tuple[int, int]]) -> list[list[Span]]:
+    """The parts of `spans` (their text taken end to end) inside each of `ranges` (in order)."""
+    lines: list[list[Span]] = []
+    bounds = iter(ranges)
+    low, high = next(bounds)
+    line: list[Span] = []
+    offset = 0
+    for style, piece in spans:
+        span_end = offset + len(piece)
+        while True:
+            if piece and low < span_end and high > offset:
+                line.append((style, piece[max(low - offset, 0):high - offset]))
+            if high > span_end:
+                break
+            lines.append(line)
+            line = []
+            low, high = next(bounds, (-1, -1))
+            if low < 0:
+                return lines
+        offset = span_end
     return lines
 
 
