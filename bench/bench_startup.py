@@ -28,7 +28,7 @@ from typing import NamedTuple
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import report  # noqa: E402
+from common import report, running_shell  # noqa: E402
 
 RUNS = 10
 PROMPT_MARK = b"INSERT"  # the status line's mode, drawn with the first prompt
@@ -211,24 +211,16 @@ def throughput() -> None:
         shell = Shell(_offline_app(), None, input=pipe, output=DummyOutput(), write=null_terminal, color=True,
                       history=InMemoryHistory())
         runner = TurnRunner(_StreamingApp(deltas), shell.scrollback, lambda: 100, True, lambda: None)  # type: ignore[arg-type]
-        started = threading.Event()
-        thread = threading.Thread(target=shell.application.run,
-                                  kwargs={"pre_run": lambda: (shell.scrollback.attach(), started.set()),
-                                          "handle_sigint": False})
-        thread.start()
-        started.wait()
         samples = []
-        for _ in range(3):
-            start = time.perf_counter()
-            drained.clear()
-            runner.start("bench")
-            runner.join()
-            shell.scrollback.write(_DRAINED)  # printed once everything before it is
-            drained.wait()
-            samples.append(time.perf_counter() - start)
-        shell.application.loop.call_soon_threadsafe(shell.application.exit)  # type: ignore[union-attr]
-        thread.join()
-        shell.scrollback.detach()
+        with running_shell(shell):
+            for _ in range(3):
+                start = time.perf_counter()
+                drained.clear()
+                runner.start("bench")
+                runner.join()
+                shell.scrollback.write(_DRAINED)  # printed once everything before it is
+                drained.wait()
+                samples.append(time.perf_counter() - start)
     seconds = statistics.median(samples)
     report(f"streamed reply through the scrollback ({tokens:,.0f} tokens)", seconds * 1000, "ms")
     report("streaming throughput", tokens / seconds, "tok/s", target=">= 2,000 (fast model speed x 10)",

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import report  # noqa: E402
+from common import report, running_shell  # noqa: E402
 from fast_sse_server import FastSseServer  # noqa: E402
 
 TOKENS = 20_000
@@ -91,12 +91,6 @@ def repl(server: FastSseServer) -> Iterator[Run]:
                 drained.set()
 
         shell = Shell(app, None, input=pipe, output=terminal, write=write, color=True, history=InMemoryHistory())
-        started = threading.Event()
-        thread = threading.Thread(target=shell.application.run,
-                                  kwargs={"pre_run": lambda: (shell.scrollback.attach(), started.set()),
-                                          "handle_sigint": False})
-        thread.start()
-        started.wait()
 
         def turn(tokens: int) -> tuple[float, float]:
             app.api_base = server.api_base(tokens)
@@ -112,11 +106,9 @@ def repl(server: FastSseServer) -> Iterator[Run]:
             return elapsed
 
         try:
-            yield turn
+            with running_shell(shell):
+                yield turn
         finally:
-            shell.application.loop.call_soon_threadsafe(shell.application.exit)  # type: ignore[union-attr]
-            thread.join()
-            shell.scrollback.detach()
             app.shutdown()
 
 

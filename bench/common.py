@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import statistics
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 
 def time_ms(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -22,3 +25,20 @@ def report(name: str, value: float, unit: str, target: str | None = None, ok: bo
     verdict = "" if ok is None else ("  OK" if ok else "  MISSED")
     target_text = f"  (target {target})" if target else ""
     print(f"{name:<48} {value:>10.2f} {unit:<6}{target_text}{verdict}", flush=True)
+
+
+@contextmanager
+def running_shell(shell: Any) -> Iterator[Any]:
+    """Run a ``Shell``'s application on a thread (its scrollback attached) for the block."""
+    started = threading.Event()
+    thread = threading.Thread(target=shell.application.run,
+                              kwargs={"pre_run": lambda: (shell.scrollback.attach(), started.set()),
+                                      "handle_sigint": False})
+    thread.start()
+    started.wait()
+    try:
+        yield shell
+    finally:
+        shell.application.loop.call_soon_threadsafe(shell.application.exit)
+        thread.join()
+        shell.scrollback.detach()

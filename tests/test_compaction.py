@@ -12,7 +12,7 @@ from smelt_repl.compaction import CHARS_PER_TOKEN, estimated_tokens, new_compact
 from smelt_repl.compaction_prompt import GUIDANCE_LEAD, INSTRUCTION_LEAD
 from smelt_repl.context_view import SUMMARY_LEAD, model_rows
 from tests.shell_driver import ShellDriver, sh  # noqa: F401 - the fixture
-from tests.test_engine import loop_app
+from tests.test_engine import app, loop_app  # noqa: F401 - app is a fixture
 
 MODEL = "loop/loop-model"
 
@@ -27,16 +27,6 @@ def usage_records(session):
 
 def sent(request):
     return [(m["role"], m["content"]) for m in request.body["messages"][1:]]  # after the system prompt
-
-
-@pytest.fixture
-def app(store, tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    application = App(store, cwd=str(project), env={})
-    application.start()
-    yield application
-    application.shutdown()
 
 
 def three_turns(app, server):
