@@ -391,7 +391,7 @@ class App:
 
     def _switch_to(self, session: Session) -> None:
         old, self.session = self.session, session
-        self.session_model = session_model(session.messages_in_memory)  # the tail holds the last reply
+        self.session_model = session_model(session.tail.current.messages)  # the tail holds the last reply
         if old is not session:
             old.close()
 

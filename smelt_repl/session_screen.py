@@ -29,7 +29,7 @@ def show_resumed(shell: Shell) -> None:
     needs no Markdown renderer; keys typed meanwhile act on the whole history)."""
     _reset(shell, True)
     session = shell.app.session
-    hidden = session.unloaded + tail_start(session.messages_in_memory, _turns(shell))
+    hidden = session.tail.unloaded + tail_start(session.tail.current.messages, _turns(shell))
     shell.scrollback.write(_header(shell, hidden))
     shell.application.after_first_frame(lambda: _show_tail(shell))
 

@@ -59,11 +59,11 @@ def test_the_tail_is_read_first_and_the_rest_at_the_first_need(store):
     messages, context, title, _ = whole(store, session_id)
     session = store.open(session_id, tail_turns=3)
     try:
-        assert not session.loaded and session.unloaded == 394
-        assert session.messages_in_memory == messages[-6:]
+        assert not session.tail.loaded and session.tail.unloaded == 394
+        assert session.tail.current.messages == messages[-6:]
         assert session.context_tokens() == context == 499 and session.title == title
         assert session.messages == messages  # the first need replays the whole transcript
-        assert session.loaded and session.unloaded == 0
+        assert session.tail.loaded and session.tail.unloaded == 0
         assert [t.block_idx for t in session.turns()][:2] == [0, 2]
     finally:
         session.close()
@@ -73,18 +73,18 @@ def test_a_short_transcript_is_replayed_whole(store):
     session_id = write_long_session(store.root, 20)
     whole(store, session_id)
     session = store.open(session_id, tail_turns=3)
-    assert session.loaded and len(session.messages) == 20
+    assert session.tail.loaded and len(session.messages) == 20
     session.close()
 
 
 def test_without_a_fresh_meta_json_the_whole_transcript_is_replayed(store):
     session_id = write_long_session(store.root, 400)
     session = store.open(session_id, tail_turns=3)  # the first open: no meta.json yet
-    assert session.loaded
+    assert session.tail.loaded
     session.close()
     (store.root / session_id / "meta.json").write_text("{not json")
     session = store.open(session_id, tail_turns=3)
-    assert session.loaded and len(session.messages) == 400
+    assert session.tail.loaded and len(session.messages) == 400
     session.close()
 
 
@@ -93,7 +93,7 @@ def test_a_rewind_in_the_tail_means_a_whole_replay(store):
     messages, *_ = whole(store, session_id)
     assert len(messages) == 394  # 396 - 6 cut + 4 after
     session = store.open(session_id, tail_turns=3)
-    assert session.loaded and session.messages == messages
+    assert session.tail.loaded and session.messages == messages
     session.close()
 
 
@@ -106,7 +106,7 @@ def test_edits_before_the_tail_hold_once_the_rest_is_replayed(store):
     assert len(messages) == 350 and title == "named early" and in_force["index"] == 40
     session = store.open(session_id, tail_turns=2)
     try:
-        assert not session.loaded and session.unloaded == 346
+        assert not session.tail.loaded and session.tail.unloaded == 346
         assert session.title == "named early" and session.context_tokens() == context
         assert session.checkpoint == in_force and session.messages == messages
     finally:
@@ -118,14 +118,14 @@ def test_a_change_replays_the_rest_first_and_meta_json_counts_everything(store):
     whole(store, session_id)
     session = store.open(session_id, tail_turns=3)
     session.record_event("load", reason="resume")  # a ledger write: meta.json waits for the rest
-    assert not session.loaded
+    assert not session.tail.loaded
     session.load_rest()
     meta = json.loads((store.root / session_id / "meta.json").read_text())
     assert meta["message_count"] == 400 and meta["size_bytes"] > meta["transcript_size"]
     session.close()
     session = store.open(session_id, tail_turns=3)
     session.append_message("user", "one more")
-    assert session.loaded and len(session.messages) == 401
+    assert session.tail.loaded and len(session.messages) == 401
     session.close()
     messages, *_ = whole(store, session_id)
     assert len(messages) == 401 and messages[-1]["content"] == "one more"

@@ -8,8 +8,6 @@ the derived files (content.txt, meta.json) and the root catalog's change marker.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +28,7 @@ from smelt_repl.session_core.ids import session_label
 from smelt_repl.session_core.jsonl import dumps_line, encode_text, stored_line, to_json
 from smelt_repl.session_core.ledger import TokenTotals, now_ms, usage_record
 from smelt_repl.session_core.lock import SessionLock
+from smelt_repl.session_core.tail import TailFirst
 from smelt_repl.session_core.usage import Usage
 
 if TYPE_CHECKING:
@@ -50,6 +49,8 @@ class Session:
 
     Its files are reached through its directory's descriptor (``directory``, opened without
     following a symlink), never by path, so nothing it writes can land outside the store.
+    Opened for a resume, it may hold only the end of its history (``tail``, what the first
+    frame shows) until the rest is needed: ``history`` and every change replay it first.
     """
 
     # The logs exist once the session has its directory (see _bind).
@@ -60,10 +61,7 @@ class Session:
     def __init__(self, session_dir: Path, history: History, totals: TokenTotals, catalog: Catalog,
                  *, directory: StoreDir | None = None, lock: SessionLock | None = None) -> None:
         self.dir = session_dir
-        self._history = history
-        self._rest: Callable[[], History] | None = None  # replays the whole transcript (see defer_rest)
-        self._rest_lock = threading.Lock()
-        self.unloaded = 0  # live messages not in memory yet (before the tail read first)
+        self.tail = TailFirst(history)  # the history in memory: only its end until load_rest, maybe
         self._meta_stale = False
         self.totals = totals
         self._catalog = catalog
@@ -81,50 +79,39 @@ class Session:
     @property
     def id(self) -> str:
         """The session id (the directory name)."""
-        return self._history.session_id
+        return self.tail.current.session_id
 
     @property
     def cwd(self) -> str:
         """The directory the session was started in."""
-        return self._history.cwd
+        return self.tail.current.cwd
 
     @property
     def created_at_ms(self) -> int:
         """When the session was created (Unix epoch ms)."""
-        return self._history.created_at_ms
+        return self.tail.current.created_at_ms
 
     @property
     def parent_id(self) -> str | None:
         """The session this one was forked from, if any."""
-        return self._history.parent_id
+        return self.tail.current.parent_id
 
     @property
     def title(self) -> str | None:
         """The session's title, if one was set."""
-        return self._history.title
+        return self.tail.current.title
 
     @property
     def history(self) -> History:
         """The replayed state of the whole transcript (replayed now if it was deferred)."""
-        if self._rest is not None:
+        if not self.tail.loaded:
             self.load_rest()
-        return self._history
+        return self.tail.current
 
     @property
     def messages(self) -> list[dict]:
         """The live history (message records, oldest first). Do not mutate."""
         return self.history.messages
-
-    @property
-    def messages_in_memory(self) -> list[dict]:
-        """The live messages loaded so far without replaying the rest: all of them, or only
-        the last ones (``unloaded`` is how many come before them) until ``load_rest``."""
-        return self._history.messages
-
-    @property
-    def loaded(self) -> bool:
-        """True when the whole transcript has been replayed."""
-        return self._rest is None
 
     @property
     def persisted(self) -> bool:
@@ -137,7 +124,7 @@ class Session:
 
     def context_tokens(self) -> int | None:
         """Prompt-side tokens of the latest model call the live history contains."""
-        return self._history.context_tokens()
+        return self.tail.current.context_tokens()
 
     def cost(self) -> float:
         """USD spent by every model call this session made."""
@@ -299,21 +286,10 @@ class Session:
 
     # -- used by the store ---------------------------------------------------------------
 
-    def defer_rest(self, replay: Callable[[], History], unloaded: int) -> None:
-        """The history in hand is only the transcript's tail, ``unloaded`` live messages short:
-        ``replay`` gives the whole of it, at the first need or at ``load_rest``."""
-        self._rest, self.unloaded = replay, unloaded
-
     def load_rest(self) -> None:
         """Replay the whole transcript if only its tail was read (a no-op otherwise); meta.json
         changes held back meanwhile are written then."""
-        with self._rest_lock:
-            replay = self._rest
-            if replay is None or self._closed:  # closed: its directory is gone, the tail stays
-                return
-            self._history = replay()
-            self._rest, self.unloaded = None, 0
-        if self._meta_stale and not self._closed:
+        if self.tail.load(unless=lambda: self._closed) and self._meta_stale:  # closed: the tail stays
             self._meta_stale = False
             self._write_meta()
 
@@ -422,7 +398,7 @@ class Session:
         self._catalog.note_change(self.id)
 
     def _write_meta(self) -> None:
-        if self._rest is not None:  # written from the whole history, once it is replayed
+        if not self.tail.loaded:  # written from the whole history, once it is replayed
             self._meta_stale = True
             return
         # The transcript size is read from disk so a torn-line repair newline is counted.

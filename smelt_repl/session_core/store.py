@@ -259,7 +259,7 @@ class SessionStore:
                         unloaded: int, content_bytes: int) -> Session:
         totals = sum_usage(_ledger_records(directory))
         session = Session(self.root / session_id, history, totals, self.catalog, directory=directory, lock=lock)
-        session.defer_rest(lambda: _replay_whole(directory, session_id), unloaded)
+        session.tail.defer(lambda: _replay_whole(directory, session_id), unloaded)
         session.attach_existing(ledger_size(directory), content_bytes)
         return session
 

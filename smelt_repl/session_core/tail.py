@@ -11,6 +11,8 @@ among them, or the header, means the whole transcript is replayed instead.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 
 from smelt_repl.session_core.history import History
 from smelt_repl.session_core.jsonl import parse_lines
@@ -79,3 +81,33 @@ def _history(messages: list[dict], meta: dict) -> tuple[History, int] | None:
     history.model = meta.get("model") or history.model
     history.messages_ever = meta.get("messages_ever") or history.messages_ever
     return history, hidden
+
+
+class TailFirst:
+    """A session's history of which only the end may be in memory yet (``read_tail``): the
+    whole is replayed once, at the first need, under a lock (any thread may need it)."""
+
+    def __init__(self, history: History) -> None:
+        self.current = history
+        self.unloaded = 0  # live messages not in memory yet
+        self._replay: Callable[[], History] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """True when ``current`` is the whole history."""
+        return self._replay is None
+
+    def defer(self, replay: Callable[[], History], unloaded: int) -> None:
+        """``current`` is only the end, ``unloaded`` messages short; ``replay`` gives the whole."""
+        self._replay, self.unloaded = replay, unloaded
+
+    def load(self, unless: Callable[[], bool]) -> bool:
+        """Replay the whole history now, unless it is loaded or ``unless()`` holds; True when it
+        was replayed by this call."""
+        with self._lock:
+            if self._replay is None or unless():
+                return False
+            self.current = self._replay()
+            self._replay, self.unloaded = None, 0
+            return True
