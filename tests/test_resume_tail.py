@@ -166,9 +166,13 @@ def test_keys_typed_at_once_on_resume_act_on_the_whole_history(tmp_path: Path):
 
 
 @pytest.mark.skipif(not tmux_available(), reason="tmux is not installed (apt-get install tmux)")
-def test_a_resumed_long_session_shows_its_last_turns_and_what_is_above(tmp_path: Path):
+@pytest.mark.parametrize("with_config", [False, True], ids=["no-config", "init.lua"])
+def test_a_resumed_long_session_shows_its_last_turns_and_what_is_above(tmp_path: Path, with_config: bool):
     env = {f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("STATE", "CONFIG", "DATA", "CACHE")}
     env.update({"TERM": "xterm-256color", "SMELT_MODEL": "offline/offline", "PYTHONUNBUFFERED": "1"})
+    if with_config:  # loaded before the first frame, so the whole transcript is too
+        (tmp_path / "config" / "smelt").mkdir(parents=True)
+        (tmp_path / "config" / "smelt" / "init.lua").write_text('smelt.settings.replay_turns = 20\n')
     store = SessionStore(tmp_path / "state" / "smelt" / "sessions")
     session_id = write_long_session(store.root, 400)
     whole(store, session_id)
