@@ -13,8 +13,8 @@ memory <= a new session's + 2.5 x the transcript's size.
 The replayed turns are drawn, and the rest of the transcript parsed, right after the first
 frame (before any key is handled): the time until the last reply is on screen ("tail drawn")
 is reported beside the same target, and the peak memory is read at the prompt and again
-then, with the whole transcript in memory (and the Lua host and the Markdown renderer, which
-the new session's figure, read at its prompt, does not include).
+then, with the whole transcript in memory, against a new session's once its work deferred
+past the first frame (the Lua host) is done too (keys typed at its prompt are echoed).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ RUNS = 5
 SIZES = ((10_000, 1.3), (50_000, 2.0))
 MEMORY_FACTOR = 2.5
 START_MS = 1_700_000_000_000
+ECHO = b"zq"  # typed into a new session's first prompt: its echo comes once the deferred work is done
 
 _REPLY = """Here is how to handle case {i}: read the input once, keep what you need, and write
 the result in one pass.
@@ -96,7 +97,7 @@ def main() -> None:
             last_reply = f"handle_{count - 1}".encode()  # in the last reply's code
             spawn_measured(env, tmp, ("--resume", session_id), timeout=120)  # first open derives meta.json
             samples = [(spawn_measured(env, tmp, ("--resume", session_id), timeout=120, then=last_reply),
-                        spawn_measured(env, tmp)) for _ in range(RUNS)]  # interleaved: both under the same load
+                        spawn_measured(env, tmp, then=ECHO, typed=ECHO)) for _ in range(RUNS)]  # interleaved
             resume = statistics.median(s[0].seconds for s in samples) * 1000
             drawn = statistics.median(s[0].then_seconds for s in samples) * 1000
             new = statistics.median(s[1].seconds for s in samples) * 1000
@@ -112,14 +113,19 @@ def main() -> None:
             report(f"--resume {count:,}: last turns drawn, whole transcript loaded", drawn, "ms")
             report(f"tail drawn / new at {count:,} messages", drawn / new, "x", target=f"<= {target}",
                    ok=drawn / new <= target)
+            ready = statistics.median(s[1].then_seconds for s in samples) * 1000
+            report(f"ready for keys: resume (tail drawn) / new (deferred work done, {ready:.0f} ms)", drawn / ready,
+                   "x", target=f"<= {target}", ok=drawn / ready <= target)
             report(f"CPU: resume / new at {count:,} (steadier under load)", resume_cpu / new_cpu, "x",
                    target=f"<= {target}", ok=resume_cpu / new_cpu <= target)
             limit = new_rss + MEMORY_FACTOR * mib
             report(f"--resume {count:,}: peak RSS at the prompt (new session {new_rss:.0f} MiB)", resume_rss, "MiB",
                    target=f"<= {limit:.0f} (new + {MEMORY_FACTOR} x transcript)", ok=resume_rss <= limit)
             loaded_rss = max(s[0].then_peak_kib for s in samples) / 1024
-            report(f"--resume {count:,}: peak RSS, all loaded (+ Lua host, renderer)", loaded_rss, "MiB",
-                   target=f"<= {limit:.0f}", ok=loaded_rss <= limit)
+            new_loaded = statistics.median(s[1].then_peak_kib for s in samples) / 1024
+            limit = new_loaded + MEMORY_FACTOR * mib
+            report(f"--resume {count:,}: peak RSS, all loaded (new session, Lua host made: {new_loaded:.0f} MiB)",
+                   loaded_rss, "MiB", target=f"<= {limit:.0f}", ok=loaded_rss <= limit)
 
 
 if __name__ == "__main__":

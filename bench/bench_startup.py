@@ -53,11 +53,13 @@ class Spawned(NamedTuple):
 
 
 def spawn_measured(env: dict[str, str], cwd: str, args: tuple[str, ...] = (),
-                   timeout: float = 10, then: bytes | None = None) -> Spawned:
+                   timeout: float = 10, then: bytes | None = None, typed: bytes = b"") -> Spawned:
     """Seconds from spawning ``smelt_repl ARGS`` on a pty to its first drawn prompt, and the
     process's peak resident memory in KiB up to then (it is closed at the prompt). With
     ``then``, it is closed once those bytes follow the prompt and it is drawn again, and the
-    time and peak memory until then are measured too."""
+    time and peak memory until then are measured too; ``typed`` is typed at the first prompt
+    (keys wait for the work deferred until after the first frame: with ``then`` its echo
+    tells when that work is done)."""
     master, slave = pty.openpty()
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", *args], stdin=slave, stdout=slave, stderr=slave,
@@ -79,14 +81,16 @@ def spawn_measured(env: dict[str, str], cwd: str, args: tuple[str, ...] = (),
                 elapsed = time.perf_counter() - start
                 cpu, peak = cpu_seconds(proc.pid), peak_rss_kib(proc.pid)
                 seen = seen[seen.index(PROMPT_MARK):]
+                os.write(master, typed)
             if elapsed is not None and then is not None and then in seen:
                 seen, then_seconds, then = seen[seen.index(then):], time.perf_counter() - start, None
-            if elapsed is not None and then is None and (then_seconds is None or PROMPT_MARK in seen):
-                break  # with ``then``: once the prompt is drawn again below it (the terminal is raw again)
-        if elapsed is None or then is not None or then_seconds is not None and PROMPT_MARK not in seen:
+            redrawn = then_seconds is None or typed or PROMPT_MARK in seen
+            if elapsed is not None and then is None and redrawn:
+                break  # with ``then`` printed: once the prompt is drawn again below it (the terminal is raw again)
+        if elapsed is None or then is not None or not redrawn:
             raise RuntimeError(f"no prompt (or {then!r}) within {timeout} s; output: {seen[-500:]!r}")
         then_peak = peak_rss_kib(proc.pid) if then_seconds is not None else None
-        os.write(master, b"\x04")  # Ctrl-D on the empty prompt
+        os.write(master, b"\x03\x04" if typed else b"\x04")  # Ctrl-D on the empty prompt (Ctrl-C empties it)
         _drain_until_exit(master, proc)
     finally:
         if proc.poll() is None:
