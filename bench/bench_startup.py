@@ -48,19 +48,25 @@ class Spawned(NamedTuple):
     seconds: float
     peak_kib: int
     cpu_seconds: float
+    then_seconds: float | None = None  # to the bytes ``then`` (asked for) after the prompt
+    then_peak_kib: int | None = None  # the peak memory then
 
 
 def spawn_measured(env: dict[str, str], cwd: str, args: tuple[str, ...] = (),
-                   timeout: float = 10) -> Spawned:
+                   timeout: float = 10, then: bytes | None = None, typed: bytes = b"") -> Spawned:
     """Seconds from spawning ``smelt_repl ARGS`` on a pty to its first drawn prompt, and the
-    process's peak resident memory in KiB up to then (it is closed at the prompt)."""
+    process's peak resident memory in KiB up to then (it is closed at the prompt). With
+    ``then``, it is closed once those bytes follow the prompt and it is drawn again, and the
+    time and peak memory until then are measured too; ``typed`` is typed at the first prompt
+    (keys wait for the work deferred until after the first frame: with ``then`` its echo
+    tells when that work is done)."""
     master, slave = pty.openpty()
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "smelt_repl", *args], stdin=slave, stdout=slave, stderr=slave,
                             env=env, cwd=cwd, close_fds=True, start_new_session=True)
     os.close(slave)
     seen = b""
-    elapsed = None
+    elapsed = then_seconds = None
     try:
         deadline = start + timeout
         while time.perf_counter() < deadline:
@@ -71,20 +77,27 @@ def spawn_measured(env: dict[str, str], cwd: str, args: tuple[str, ...] = (),
             if CPR_REQUEST in chunk:
                 os.write(master, CPR_ANSWER)
             seen = seen[-64:] + chunk
-            if PROMPT_MARK in seen:
+            if elapsed is None and PROMPT_MARK in seen:
                 elapsed = time.perf_counter() - start
-                break
-        if elapsed is None:
-            raise RuntimeError(f"no prompt within {timeout} s; output: {seen[-500:]!r}")
-        peak, cpu = peak_rss_kib(proc.pid), cpu_seconds(proc.pid)
-        os.write(master, b"\x04")  # Ctrl-D on the empty prompt
+                cpu, peak = cpu_seconds(proc.pid), peak_rss_kib(proc.pid)
+                seen = seen[seen.index(PROMPT_MARK):]
+                os.write(master, typed)
+            if elapsed is not None and then is not None and then in seen:
+                seen, then_seconds, then = seen[seen.index(then):], time.perf_counter() - start, None
+            redrawn = then_seconds is None or typed or PROMPT_MARK in seen
+            if elapsed is not None and then is None and redrawn:
+                break  # with ``then`` printed: once the prompt is drawn again below it (the terminal is raw again)
+        if elapsed is None or then is not None or not redrawn:
+            raise RuntimeError(f"no prompt (or {then!r}) within {timeout} s; output: {seen[-500:]!r}")
+        then_peak = peak_rss_kib(proc.pid) if then_seconds is not None else None
+        os.write(master, b"\x03\x04" if typed else b"\x04")  # Ctrl-D on the empty prompt (Ctrl-C empties it)
         _drain_until_exit(master, proc)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         os.close(master)
-    return Spawned(elapsed, peak, cpu)
+    return Spawned(elapsed, peak, cpu, then_seconds, then_peak)
 
 
 def _drain_until_exit(master: int, proc: subprocess.Popen) -> None:
@@ -93,7 +106,8 @@ def _drain_until_exit(master: int, proc: subprocess.Popen) -> None:
         ready, _, _ = select.select([master], [], [], 0.02)
         if ready:
             try:
-                os.read(master, 65536)
+                if CPR_REQUEST in os.read(master, 65536):  # a redraw after output asks again
+                    os.write(master, CPR_ANSWER)
             except OSError:
                 break
     proc.wait(timeout=5)

@@ -82,10 +82,10 @@ class App:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def start(self, session_id: str | None = None) -> None:
-        """Open ``session_id`` (or keep the new empty session) and fire ``session_start``."""
+    def start(self, session_id: str | None = None, tail_turns: int = 0) -> None:
+        """Open ``session_id`` (``tail_turns``: see ``SessionStore.open``) and fire ``session_start``."""
         if session_id is not None:
-            self._switch_to(self.store.open(self.store.resolve(session_id)))
+            self._switch_to(self.store.open(self.store.resolve(session_id), tail_turns=tail_turns))
             self.session.record_event("load", reason="resume")
         self.events.emit("session_start", {"id": self.session.id})
 
@@ -391,7 +391,7 @@ class App:
 
     def _switch_to(self, session: Session) -> None:
         old, self.session = self.session, session
-        self.session_model = session_model(session.messages)
+        self.session_model = session_model(session.tail.current.messages)  # the tail holds the last reply
         if old is not session:
             old.close()
 

@@ -58,8 +58,10 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     What the first frame needs comes first. With no config file the Lua host (and the rest
     of what only a key can use) is made right after the first frame is drawn, before any key
     is handled (``ShellApplication.after_first_frame``); a config is loaded before the first
-    frame, since it may change what that frame shows (model, vim mode, replayed turns)."""
-    from smelt_repl import display
+    frame, since it may change what that frame shows (model, vim mode, replayed turns). A
+    resumed session's turns are replayed on screen after the first frame too, and with no
+    config only the end of a long transcript is read before it (the rest right after)."""
+    from smelt_repl import display, session_screen
     from smelt_repl.app import App, ConfigError
     from smelt_repl.applog import setup_app_log
     from smelt_repl.config_files import config_files
@@ -78,7 +80,7 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
             host.load_config(config)
         if getattr(args, "system", None) is not None:
             app.settings["system_prompt"] = args.system
-        app.start(session_id)
+        app.start(session_id, tail_turns=(app.settings.get("replay_turns") or 0) if host is None else 0)
         if app.exit_code is not None:  # os.exit in init.lua: a clean quit before the prompt
             app.shutdown()
             return app.exit_code
@@ -87,10 +89,10 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
         app.session.close()
         return 1
     if session_id is not None:
-        shell.show_session(app.session.messages)
+        session_screen.show_resumed(shell)  # the replayed turns come right after the first frame
     problem = app.check_model()  # once the config has loaded, not at the first send
-    if problem is not None:
-        shell.error(f"{problem} (:model picks another)")
+    if problem is not None:  # under the replayed turns, next to the prompt
+        shell.application.after_first_frame(lambda: shell.error(f"{problem} (:model picks another)"))
     shell.scrollback.write(display.first_run_hint(app.store, shell.color))
     shell.application.after_first_frame(lambda: _after_first_frame(shell, config))
     with logs_to_file_only():

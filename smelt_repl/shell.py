@@ -28,7 +28,7 @@ from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.key_binding.vi_state import InputMode
 from prompt_toolkit.output import Output
 
-from smelt_repl import display
+from smelt_repl import display, session_screen
 from smelt_repl.actions import Actions
 from smelt_repl.command_line import CommandLine, command_line_bindings
 from smelt_repl.dot_repeat import DotRepeat
@@ -37,7 +37,7 @@ from smelt_repl.keybindings import picker_bindings, shell_bindings
 from smelt_repl.layout import STYLE, build_layout
 from smelt_repl.paste import paste_key_bindings
 from smelt_repl.pickers import Choice, Picker, SearchModel
-from smelt_repl.replay_window import hidden_note, tail_start
+from smelt_repl.replay_window import tail_start
 from smelt_repl.screen_erase import keep_erases_out_of_history
 from smelt_repl.scrollback import Scrollback, Writer
 from smelt_repl.settings import DEFAULT_SETTINGS
@@ -175,20 +175,8 @@ class Shell:
 
     def show_session(self, messages: list[dict], reset_mode: bool = True) -> None:
         """Reset the prompt and picker (and with ``reset_mode`` the vim mode, to insert), then
-        replay ``messages`` under a separator."""
-        def reset() -> None:
-            self.picker.close()
-            self.buffer.reset()
-            if reset_mode:
-                self.application.vi_state.input_mode = InputMode.INSERT
-        self.on_ui(reset)
-        label = f"session {self.app.session.id[:8]}"
-        width = self.width()
-        start = tail_start(messages, self.app.settings.get("replay_turns") or 0)
-        self.shown_from = start
-        above = display.dim_line(hidden_note(start), self.color) if start else ""
-        self.scrollback.write(display.separator(width, self.color, label) + above
-                              + display.replay(messages[start:], width, self.color))
+        replay ``messages`` under a separator (``session_screen``)."""
+        session_screen.show_session(self, messages, reset_mode)
 
     def show_history(self, turns: int) -> int:
         """``:history``: the ``turns`` user turns above what is on screen; how many messages

@@ -18,6 +18,7 @@ from smelt_repl.session_core.errors import UnsafeStoreFile
 from smelt_repl.session_core.fsio import StoreDir
 from smelt_repl.session_core.history import History
 from smelt_repl.session_core.jsonl import parse_chunks
+from smelt_repl.session_core.tail import read_tail
 
 TRANSCRIPT_FILE = "transcript.jsonl"
 LEDGER_FILE = "ledger.jsonl"
@@ -71,6 +72,26 @@ def replay_transcript(directory: StoreDir, session_id: str) -> tuple[History, in
         os.close(fd)
     history.session_id = session_id
     return history, size
+
+
+def open_tail(directory: StoreDir, session_id: str, turns: int) -> tuple[History, int, int] | None:
+    """The end of the transcript, as far as its last ``turns`` user turns (see ``tail``), when a
+    fresh meta.json vouches for the rest: (the tail's history, the live messages before it,
+    the size of content.txt); None when the whole transcript must be replayed."""
+    try:
+        fd = directory.open_file(TRANSCRIPT_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        meta = read_fresh_meta(directory, session_id, size)
+        content = directory.size(CONTENT_FILE)
+        if meta is None or content is None:
+            return None
+        tail = read_tail(fd, size, meta, turns, f"{directory.path}/{TRANSCRIPT_FILE}")
+    finally:
+        os.close(fd)
+    return None if tail is None else (*tail, content)
 
 
 def rebuild_meta(directory: StoreDir, session_id: str) -> tuple[History, dict] | None:

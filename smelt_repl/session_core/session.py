@@ -28,6 +28,7 @@ from smelt_repl.session_core.ids import session_label
 from smelt_repl.session_core.jsonl import dumps_line, encode_text, stored_line, to_json
 from smelt_repl.session_core.ledger import TokenTotals, now_ms, usage_record
 from smelt_repl.session_core.lock import SessionLock
+from smelt_repl.session_core.tail import TailFirst
 from smelt_repl.session_core.usage import Usage
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class Session:
 
     Its files are reached through its directory's descriptor (``directory``, opened without
     following a symlink), never by path, so nothing it writes can land outside the store.
+    Opened for a resume, it may hold only the end of its history (``tail``, what the first
+    frame shows) until the rest is needed: ``history`` and every change replay it first.
     """
 
     # The logs exist once the session has its directory (see _bind).
@@ -58,7 +61,8 @@ class Session:
     def __init__(self, session_dir: Path, history: History, totals: TokenTotals, catalog: Catalog,
                  *, directory: StoreDir | None = None, lock: SessionLock | None = None) -> None:
         self.dir = session_dir
-        self.history = history
+        self.tail = TailFirst(history)  # the history in memory: only its end until load_rest, maybe
+        self._meta_stale = False
         self.totals = totals
         self._catalog = catalog
         self._lock = lock or SessionLock(session_dir, directory)
@@ -75,27 +79,34 @@ class Session:
     @property
     def id(self) -> str:
         """The session id (the directory name)."""
-        return self.history.session_id
+        return self.tail.current.session_id
 
     @property
     def cwd(self) -> str:
         """The directory the session was started in."""
-        return self.history.cwd
+        return self.tail.current.cwd
 
     @property
     def created_at_ms(self) -> int:
         """When the session was created (Unix epoch ms)."""
-        return self.history.created_at_ms
+        return self.tail.current.created_at_ms
 
     @property
     def parent_id(self) -> str | None:
         """The session this one was forked from, if any."""
-        return self.history.parent_id
+        return self.tail.current.parent_id
 
     @property
     def title(self) -> str | None:
         """The session's title, if one was set."""
-        return self.history.title
+        return self.tail.current.title
+
+    @property
+    def history(self) -> History:
+        """The replayed state of the whole transcript (replayed now if it was deferred)."""
+        if not self.tail.loaded:
+            self.load_rest()
+        return self.tail.current
 
     @property
     def messages(self) -> list[dict]:
@@ -113,7 +124,7 @@ class Session:
 
     def context_tokens(self) -> int | None:
         """Prompt-side tokens of the latest model call the live history contains."""
-        return self.history.context_tokens()
+        return self.tail.current.context_tokens()
 
     def cost(self) -> float:
         """USD spent by every model call this session made."""
@@ -275,6 +286,13 @@ class Session:
 
     # -- used by the store ---------------------------------------------------------------
 
+    def load_rest(self) -> None:
+        """Replay the whole transcript if only its tail was read (a no-op otherwise); meta.json
+        changes held back meanwhile are written then."""
+        if self.tail.load(unless=lambda: self._closed) and self._meta_stale:  # closed: the tail stays
+            self._meta_stale = False
+            self._write_meta()
+
     def attach_existing(self, ledger_bytes: int, content_bytes: int | None = None) -> None:
         """Mark a session replayed from disk as persisted, taking its lock (SessionLocked if held).
 
@@ -380,6 +398,9 @@ class Session:
         self._catalog.note_change(self.id)
 
     def _write_meta(self) -> None:
+        if not self.tail.loaded:  # written from the whole history, once it is replayed
+            self._meta_stale = True
+            return
         # The transcript size is read from disk so a torn-line repair newline is counted.
         st = self._dir().lstat(TRANSCRIPT_FILE)
         meta = build_meta(self.history, transcript_size=st.st_size if st else 0, ledger_size=self._ledger_size)

@@ -22,6 +22,7 @@ from smelt_repl.session_core.derived import (
     META_FILE,
     TRANSCRIPT_FILE,
     ledger_size,
+    open_tail,
     read_fresh_meta,
     replay_transcript,
 )
@@ -74,8 +75,10 @@ class SessionStore:
         history.updated_at_ms = history.created_at_ms
         return Session(self.root / session_id, history, TokenTotals(), self.catalog)
 
-    def open(self, session_id: str) -> Session:
-        """Open a persisted session by exact id, replaying its transcript and ledger.
+    def open(self, session_id: str, *, tail_turns: int = 0) -> Session:
+        """Open a persisted session by exact id, replaying its transcript and ledger. With
+        ``tail_turns``, a long transcript may be read from its end first, as far as that many
+        user turns, and replayed whole at the first need (``Session.load_rest``).
 
         A legacy session (session.json only) is converted to the current format first;
         session.json itself is left untouched. Raises SessionLocked when another process
@@ -88,7 +91,7 @@ class SessionStore:
                 raise SessionNotFound(f"no session {session_id[:12]!r}")
             directory = StoreDir.open(self.root / session_id, session_label(session_id))
             try:
-                return self._open_in(directory, session_id)
+                return self._open_in(directory, session_id, tail_turns)
             except BaseException:
                 directory.close()
                 raise
@@ -230,13 +233,16 @@ class SessionStore:
         except FileNotFoundError:
             return []
 
-    def _open_in(self, directory: StoreDir, session_id: str) -> Session:
+    def _open_in(self, directory: StoreDir, session_id: str, tail_turns: int = 0) -> Session:
         lock = SessionLock(self.root / session_id, directory)
         lock.acquire()  # before reading: a writer that finishes meanwhile is then fully seen
         try:
             directory.check_regular(*SESSION_FILES)
             if directory.lstat(TRANSCRIPT_FILE) is None:
                 return self._convert_legacy(directory, session_id, lock)
+            tail = open_tail(directory, session_id, tail_turns) if tail_turns > 0 else None
+            if tail is not None:
+                return self._open_from_tail(directory, session_id, lock, *tail)
             replayed = replay_transcript(directory, session_id)
             if replayed is None:
                 raise SessionNotFound(f"no session {session_id[:12]!r}")
@@ -248,6 +254,14 @@ class SessionStore:
         except BaseException:
             lock.release()
             raise
+
+    def _open_from_tail(self, directory: StoreDir, session_id: str, lock: SessionLock, history: History,
+                        unloaded: int, content_bytes: int) -> Session:
+        totals = sum_usage(_ledger_records(directory))
+        session = Session(self.root / session_id, history, totals, self.catalog, directory=directory, lock=lock)
+        session.tail.defer(lambda: _replay_whole(directory, session_id), unloaded)
+        session.attach_existing(ledger_size(directory), content_bytes)
+        return session
 
     def _convert_legacy(self, directory: StoreDir, session_id: str, lock: SessionLock) -> Session:
         raw = directory.read(LEGACY_FILE)
@@ -315,6 +329,14 @@ def _vouched_content_size(directory: StoreDir, session_id: str, transcript_size:
     if read_fresh_meta(directory, session_id, transcript_size) is None:
         return None
     return directory.size(CONTENT_FILE)
+
+
+def _replay_whole(directory: StoreDir, session_id: str) -> History:
+    with _disk_errors(f"cannot read {session_label(session_id)}"):
+        replayed = replay_transcript(directory, session_id)
+    if replayed is None:
+        raise SessionNotFound(f"no session {session_id[:12]!r}")
+    return replayed[0]
 
 
 def _ledger_records(directory: StoreDir) -> list[dict]:
