@@ -1,7 +1,8 @@
 """Printing into the terminal scrollback above the prompt, from any thread, in order.
 
-While the prompt_toolkit application runs, text is queued and drained on the UI loop inside
-``run_in_terminal`` (the prompt is erased, the text written, the prompt redrawn), so a
+While the prompt_toolkit application runs, text is queued and drained on the UI loop as
+``run_in_terminal`` would (the prompt is erased, the text written, the prompt redrawn) but
+with the terminal left in raw mode, so keys typed meanwhile stay keys; so a
 worker thread never touches the terminal. Writes that arrive close together are drained
 in one go, at most one drain a frame (``FRAME_S``): a fast stream gets one write, one flush
 and one redraw of the prompt a frame, not one a line. Before the application starts and
@@ -72,9 +73,43 @@ class Scrollback:
             self.detach()
 
     def _kick(self) -> None:
-        from prompt_toolkit.application import run_in_terminal
+        from prompt_toolkit.application import get_app_or_none
 
-        run_in_terminal(self._drain, in_executor=False)
+        app = get_app_or_none()
+        if app is None or not app.is_running:
+            self._drain()
+        else:
+            app.create_background_task(self._print_above(app))
+
+    async def _print_above(self, app: Any) -> None:
+        """``run_in_terminal``'s steps (after an earlier one and the pending cursor-position
+        replies: erase the prompt, write, redraw it) without its switch of the terminal to
+        cooked mode and back: the write is synchronous, so nothing reads input meanwhile,
+        and output is processed the same in raw mode. In cooked mode a key typed during the
+        write would be the terminal's (Ctrl-D an end of file, Ctrl-C a signal, text echoed).
+        Uses the application's private run-in-terminal chain, as ``in_terminal`` does."""
+        previous, done = app._running_in_terminal_f, asyncio.get_running_loop().create_future()
+        app._running_in_terminal_f = done
+        try:
+            if previous is not None:
+                await previous
+            if app.output.responds_to_cpr:
+                await app.renderer.wait_for_cpr_responses()
+            if not app.is_running:
+                self._drain()
+                return
+            app.renderer.erase()
+            app._running_in_terminal = True
+            try:
+                self._drain()
+            finally:
+                app._running_in_terminal = False
+                app.renderer.reset()
+                app._request_absolute_cursor_position()
+                app._redraw()
+        finally:
+            if not done.done():
+                done.set_result(None)
 
     def _drain(self) -> Any:
         with self._lock:
