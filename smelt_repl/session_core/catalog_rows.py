@@ -78,20 +78,26 @@ def _valid_name(name: str, report: Report) -> bool:
     return True
 
 
-def derive_record(directory: StoreDir, name: str) -> Record | None:
+def derive_record(directory: StoreDir, name: str, unsettled: Callable[[StoreDir], object] | None = None,
+                  ) -> Record | None:
     """The record of session ``name`` (open as ``directory``); None if it holds no session
-    with messages.
+    with messages. ``unsettled`` is called with the directory when it shows the trace of an
+    interrupted write (no fresh meta.json, or no transcript yet): where crash debris lies.
 
     Raises SessionDamaged (or OSError) for one that cannot be read: a transcript that is
     not a regular file, an unreadable file, a corrupt legacy session.json.
     """
     st = directory.lstat(TRANSCRIPT_FILE)
     if st is None:
+        if unsettled is not None:
+            unsettled(directory)
         return _legacy_record(directory, name)
     if not stat.S_ISREG(st.st_mode):
         directory.check_regular(TRANSCRIPT_FILE)
     meta = read_fresh_meta(directory, name, st.st_size)
     if meta is None:
+        if unsettled is not None:
+            unsettled(directory)
         rebuilt = rebuild_meta(directory, name)
         if rebuilt is None:
             return None

@@ -1,9 +1,15 @@
-"""Crash debris in the sessions root, cleaned when the catalog is rebuilt.
+"""Crash debris in the sessions root, and where it is cleaned.
 
 A crash can leave temp files (``.*.tmp``, at the root and in session directories), the trash
 of an interrupted delete (``.trash-*``) and session directories that never got a transcript.
 Only debris older than an hour is removed (younger may be in use), never a directory whose
 lock a live process holds, and never anything reached through a symlink.
+
+A rebuild of the catalog cleans the root (temp files, trash, abandoned directories) and the
+session directories that show an interrupted write: no transcript, or no meta.json fresh for
+the transcript (every writer replaces meta.json after it changes a session, so a crash
+mid-write leaves it stale). Listing every directory to look for temp files would double the
+cost of a rebuild; a session's own temp files are also cleaned whenever it is opened.
 """
 
 from __future__ import annotations
