@@ -45,17 +45,16 @@ from smelt_repl.session_core.catalog_file import (
     ID,
     LABEL,
     LEGACY,
-    STAMP,
     CatalogData,
     Record,
     cache_key,
     newest_first,
     read_catalog,
+    row_of,
     write_catalog,
 )
 from smelt_repl.session_core.catalog_rows import Report, derive_record, ids_to_check, session_dirs, stale_ids
 from smelt_repl.session_core.debris import clean_root, clean_temp_files, debris_cutoff_ns, remove_if_abandoned
-from smelt_repl.session_core.derived import ROW_FIELDS
 from smelt_repl.session_core.errors import SessionError, describe
 from smelt_repl.session_core.fsio import FILE_MODE, StoreDir, make_private_dir
 from smelt_repl.session_core.ids import session_label
@@ -97,8 +96,7 @@ class Catalog:
         Entries that cannot be listed are left out; ``warn`` (default: the log) gets one line
         for each.
         """
-        fields = ROW_FIELDS
-        return [dict(zip(fields, record[:STAMP], strict=True)) for record in self.records(warn)]
+        return list(map(row_of, self.records(warn)))
 
     def records(self, warn: Callable[[str], object] | None = None) -> list[Record]:
         """Every persisted session's record (``RECORD_FIELDS``), newest first: the catalog's

@@ -54,6 +54,14 @@ class CatalogData:
     upgraded: bool = False  # read from a version-3 file
 
 
+def row_of(record: Record) -> dict:
+    """A fresh list row (``ROW_FIELDS``) from a record. Spelled out, not ``dict(zip(...))``:
+    a literal builds the 10k rows of a first listing three times faster."""
+    return {"id": record[0], "title": record[1], "subtitle": record[2], "cwd": record[3], "parent_id": record[4],
+            "updated_at_ms": record[5], "created_at_ms": record[6], "size_bytes": record[7], "model": record[8],
+            "message_count": record[9]}
+
+
 def newest_first(records: dict[str, Record]) -> list[Record]:
     """The records sorted by update time, newest first (already sorted ones cost one pass)."""
     return sorted(records.values(), key=_updated_key, reverse=True)

@@ -139,7 +139,8 @@ class SessionStore:
         (default: the app log).
         """
         with _disk_errors("cannot list sessions"):
-            return [row for row in self.catalog.rows(warn) if row["id"] != exclude]
+            rows = self.catalog.rows(warn)
+            return rows if exclude is None else [row for row in rows if row["id"] != exclude]
 
     def list_records(self, *, warn: Callable[[str], object] | None = None) -> list[list]:
         """``list()`` as records (``catalog_file.RECORD_FIELDS``: the row's fields in order,
