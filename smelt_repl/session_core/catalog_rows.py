@@ -19,7 +19,7 @@ from smelt_repl.session_core.content import subtitle_of
 from smelt_repl.session_core.derived import META_FILE, ROW_FIELDS, TRANSCRIPT_FILE, read_fresh_meta, rebuild_meta
 from smelt_repl.session_core.errors import InvalidSessionId, SessionDamaged
 from smelt_repl.session_core.fsio import StoreDir, lstat_at
-from smelt_repl.session_core.ids import session_label, validate_session_id
+from smelt_repl.session_core.ids import MAX_ID_LENGTH, session_label, validate_session_id
 from smelt_repl.session_core.legacy import (
     LEGACY_FILE,
     LegacyFormatError,
@@ -70,6 +70,8 @@ def session_dirs(root_fd: int, known: Collection[str], report: Report,
 
 
 def _valid_name(name: str, report: Report) -> bool:
+    if name.isascii() and name.isalnum() and len(name) <= MAX_ID_LENGTH:  # every id we make: no need to look closer
+        return True
     try:
         validate_session_id(name)
     except InvalidSessionId as exc:
