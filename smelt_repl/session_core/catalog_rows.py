@@ -45,10 +45,13 @@ def session_dirs(root_fd: int, known: Collection[str], report: Report,
     still (the root has not changed since) and only the candidates are looked at.
     """
     if candidates is None:
+        names, links = set(), []
         with os.scandir(root_fd) as found:
-            entries = list(found)
-        names = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}  # the flat loop is the fast one
-        links = [entry.name for entry in entries if entry.is_symlink()]
+            for entry in found:  # one pass: 50k entries are not all held at once
+                if entry.is_dir(follow_symlinks=False):
+                    names.add(entry.name)
+                elif entry.is_symlink():
+                    links.append(entry.name)
     else:
         names, links = set(known), []
         for name in candidates:
