@@ -44,22 +44,7 @@ def session_dirs(root_fd: int, known: Collection[str], report: Report,
     ``candidates`` the root is not read: every ``known`` name is taken to be a directory
     still (the root has not changed since) and only the candidates are looked at.
     """
-    if candidates is None:
-        names, links = set(), []
-        with os.scandir(root_fd) as found:
-            for entry in found:  # one pass: 50k entries are not all held at once
-                if entry.is_dir(follow_symlinks=False):
-                    names.add(entry.name)
-                elif entry.is_symlink():
-                    links.append(entry.name)
-    else:
-        names, links = set(known), []
-        for name in candidates:
-            st = lstat_at(name, root_fd)
-            if st is not None and stat.S_ISDIR(st.st_mode):
-                names.add(name)
-            elif st is not None and stat.S_ISLNK(st.st_mode):
-                links.append(name)
+    names, links = _scan_root(root_fd) if candidates is None else _look_at(candidates, known, root_fd)
     odd = []
     for name in names.difference(known):
         if name.startswith(".") or not _valid_name(name, report):
@@ -70,6 +55,31 @@ def session_dirs(root_fd: int, known: Collection[str], report: Report,
             report(link, f"{session_label(link)} is a symbolic link, not a directory; skipped")
             odd.append(link)
     return names, [name for name in odd if not name.startswith(".")]
+
+
+def _scan_root(root_fd: int) -> tuple[set[str], list[str]]:
+    """The directories and the symlinks at the root, in one pass (50k entries are not all
+    held at once)."""
+    names, links = set(), []
+    with os.scandir(root_fd) as found:
+        for entry in found:
+            if entry.is_dir(follow_symlinks=False):
+                names.add(entry.name)
+            elif entry.is_symlink():
+                links.append(entry.name)
+    return names, links
+
+
+def _look_at(candidates: Iterable[str], known: Collection[str], root_fd: int) -> tuple[set[str], list[str]]:
+    """``known`` and the candidates that are directories, and the candidates that are symlinks."""
+    names, links = set(known), []
+    for name in candidates:
+        st = lstat_at(name, root_fd)
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            names.add(name)
+        elif st is not None and stat.S_ISLNK(st.st_mode):
+            links.append(name)
+    return names, links
 
 
 def _valid_name(name: str, report: Report) -> bool:
