@@ -7,9 +7,10 @@ lock a live process holds, and never anything reached through a symlink.
 
 A rebuild of the catalog cleans the root (temp files, trash, abandoned directories) and the
 session directories that show an interrupted write: no transcript, or no meta.json fresh for
-the transcript (every writer replaces meta.json after it changes a session, so a crash
-mid-write leaves it stale). Listing every directory to look for temp files would double the
-cost of a rebuild; a session's own temp files are also cleaned whenever it is opened.
+the transcript (meta.json is replaced last after every change of a session, so a crash
+mid-change leaves it stale). Listing every directory to look for temp files would double the
+cost of a rebuild. The other session directories (a crash while only content.txt, the search
+text cache, was rewritten) are cleaned when the session is next opened.
 """
 
 from __future__ import annotations
