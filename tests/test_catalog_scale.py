@@ -14,7 +14,7 @@ import pytest
 
 from smelt_repl.listing import _strftime, format_session_row, format_time, session_lines
 from smelt_repl.session_core import SessionStore
-from smelt_repl.session_core.catalog_file import RECORD_FIELDS, decode_catalog
+from smelt_repl.session_core.catalog_file import RECORD_FIELDS, decode_catalog, row_of
 from smelt_repl.session_core.catalog_rows import NEWEST_CHECKED, WINDOW_CHECKED, ids_to_check
 from smelt_repl.session_core.derived import ROW_FIELDS
 from tests.test_store_symlinks import saved_session
@@ -103,6 +103,12 @@ def test_a_version_3_catalog_is_read_once_and_replaced(store):
     (store.root / ".catalog" / "catalog.json").unlink()
     assert [r["subtitle"] for r in SessionStore(store.root).list()] == ["from the old catalog"]  # not rebuilt
     assert not old.exists() and catalog_of(store.root).records[sid][2] == "from the old catalog"
+
+
+def test_a_row_is_the_record_s_row_fields_in_order():
+    record = [f"value of {name}" for name in RECORD_FIELDS]
+    assert row_of(record) == {name: f"value of {name}" for name in ROW_FIELDS}
+    assert list(row_of(record)) == list(ROW_FIELDS)
 
 
 ODD_ROWS = [

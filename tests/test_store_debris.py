@@ -1,6 +1,7 @@
 """Crash debris is cleaned when the catalog is rebuilt: temp files and trash older than an
-hour, and session directories that never got a transcript, unless a live process holds one.
-Run through the real CLI; the disk is checked afterwards."""
+hour (in a session directory: one that shows an interrupted write; the others when the
+session is opened), and session directories that never got a transcript, unless a live
+process holds one. Run through the real CLI; the disk is checked afterwards."""
 
 from __future__ import annotations
 
@@ -58,9 +59,17 @@ def rebuild(xdg, root: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def interrupted_write(root: Path, sid: str) -> None:
+    """What a writer that crashed after appending to the transcript leaves: a meta.json that
+    is no longer fresh (its temp successor is the debris)."""
+    with (root / sid / "transcript.jsonl").open("ab") as transcript:
+        transcript.write(b'{"type": "message", "role": "user", "content": "more", "ts_ms": 1}\n')
+
+
 def test_a_rebuild_removes_old_debris_and_keeps_young_debris(store, xdg):
     sid = saved_session(store)
     root = store.root
+    interrupted_write(root, sid)
     old_empty = aged(make(root / ("a0" * 32), "meta.json", "lock"))
     young_empty = make(root / ("b0" * 32), "lock")
     old_temps = [root / ".catalog.json.123.tmp", root / sid / ".meta.json.456.tmp"]
@@ -77,6 +86,20 @@ def test_a_rebuild_removes_old_debris_and_keeps_young_debris(store, xdg):
     assert not any(path.exists() for path in old_temps)
     assert young_empty.exists() and all(path.exists() for path in young_temps)
     assert {p.name for p in (root / sid).iterdir()} >= {"transcript.jsonl", "ledger.jsonl", "meta.json", "lock"}
+
+
+def test_old_temp_files_of_a_settled_session_go_when_it_is_opened(store, xdg):
+    """A rebuild does not list a session directory whose meta.json is fresh; its old temp
+    files are removed when the session is next opened (young ones are kept)."""
+    sid = saved_session(store)
+    old_temp, young_temp = store.root / sid / ".meta.json.456.tmp", store.root / sid / ".content.txt.1.tmp"
+    for path in (old_temp, young_temp):
+        path.write_text("half written")
+    aged(old_temp)
+    rebuild(xdg, store.root)
+    assert old_temp.exists()
+    store.open(sid).close()
+    assert not old_temp.exists() and young_temp.exists()
 
 
 def test_a_directory_a_live_process_holds_is_never_removed(store, xdg):

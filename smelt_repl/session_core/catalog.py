@@ -23,7 +23,8 @@ in-place edit of an older session's transcript that no smelt-repl process marked
 by hand) shows in the list only once a window reaches it (on average after n/768 listings);
 a session that is opened is always replayed from its transcript, never from the catalog.
 Within one process, where the catalog was last written by this process, markers suffice. A
-missing, corrupt or partly corrupt catalog is rebuilt, and crash debris is cleaned then.
+missing, corrupt or partly corrupt catalog is rebuilt, and crash debris is cleaned then (see
+``debris`` for which: a rebuild does not list every session directory).
 
 A damaged store never stops a listing: every entry that cannot be listed is reported in one
 line and left out; if the catalog's own files are unusable the rows are derived afresh.
@@ -36,6 +37,7 @@ import os
 import stat
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from smelt_repl.session_core.catalog_file import (
@@ -43,17 +45,16 @@ from smelt_repl.session_core.catalog_file import (
     ID,
     LABEL,
     LEGACY,
-    STAMP,
     CatalogData,
     Record,
     cache_key,
     newest_first,
     read_catalog,
+    row_of,
     write_catalog,
 )
 from smelt_repl.session_core.catalog_rows import Report, derive_record, ids_to_check, session_dirs, stale_ids
 from smelt_repl.session_core.debris import clean_root, clean_temp_files, debris_cutoff_ns, remove_if_abandoned
-from smelt_repl.session_core.derived import ROW_FIELDS
 from smelt_repl.session_core.errors import SessionError, describe
 from smelt_repl.session_core.fsio import FILE_MODE, StoreDir, make_private_dir
 from smelt_repl.session_core.ids import session_label
@@ -63,8 +64,6 @@ CATALOG_LOCK = ".catalog.lock"
 CHANGES_DIR = ".changes"
 ROOT_LABEL = "the sessions directory"
 RACY_MTIME_NS = 1_000_000_000
-PARALLEL_FROM = 256  # sessions to derive before threads help
-DERIVE_WORKERS = 4
 
 log = logging.getLogger("smelt.session_core")
 
@@ -97,8 +96,7 @@ class Catalog:
         Entries that cannot be listed are left out; ``warn`` (default: the log) gets one line
         for each.
         """
-        fields = ROW_FIELDS
-        return [dict(zip(fields, record[:STAMP], strict=True)) for record in self.records(warn)]
+        return list(map(row_of, self.records(warn)))
 
     def records(self, warn: Callable[[str], object] | None = None) -> list[Record]:
         """Every persisted session's record (``RECORD_FIELDS``), newest first: the catalog's
@@ -250,12 +248,12 @@ def _encodable(names: list[str]) -> bool:
 
 def _derive(root: StoreDir, sid: str, report: Report, debris_cutoff: int | None = None) -> Record | None:
     """The record of ``sid`` (None when it has none, reported when it cannot be read); with
-    ``debris_cutoff`` crash debris older than it is removed from the directory on the way."""
+    ``debris_cutoff`` crash debris older than it is removed on the way from a directory that
+    shows an interrupted write (see ``debris``), and the directory itself if it is abandoned."""
     try:
         with root.subdir(sid, session_label(sid)) as directory:
-            if debris_cutoff is not None:
-                clean_temp_files(directory, debris_cutoff)
-            derived = derive_record(directory, sid)
+            sweep = None if debris_cutoff is None else partial(clean_temp_files, cutoff_ns=debris_cutoff)
+            derived = derive_record(directory, sid, sweep)
             if derived is None and debris_cutoff is not None:
                 remove_if_abandoned(root, directory, sid, debris_cutoff)
             return derived

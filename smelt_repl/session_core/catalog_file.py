@@ -54,6 +54,14 @@ class CatalogData:
     upgraded: bool = False  # read from a version-3 file
 
 
+def row_of(record: Record) -> dict:
+    """A fresh list row (``ROW_FIELDS``) from a record. Spelled out, not ``dict(zip(...))``:
+    a literal builds the 10k rows of a first listing three times faster."""
+    return {"id": record[0], "title": record[1], "subtitle": record[2], "cwd": record[3], "parent_id": record[4],
+            "updated_at_ms": record[5], "created_at_ms": record[6], "size_bytes": record[7], "model": record[8],
+            "message_count": record[9]}
+
+
 def newest_first(records: dict[str, Record]) -> list[Record]:
     """The records sorted by update time, newest first (already sorted ones cost one pass)."""
     return sorted(records.values(), key=_updated_key, reverse=True)
@@ -65,14 +73,23 @@ def _updated_key(record: Record) -> int:
 
 
 def encode_catalog(data: CatalogData) -> bytes:
-    """The catalog file: a header line (version, CRC-32 of the rest), a line of what the
-    root held, then lines of up to ``RECORDS_PER_LINE`` records (decoded one at a time, the
-    parser's transient copy of a 10 MB catalog stays small)."""
+    """The catalog file's bytes (see ``catalog_parts``)."""
+    return b"".join(catalog_parts(data))
+
+
+def catalog_parts(data: CatalogData) -> list[bytes]:
+    """The catalog file in parts to be written one after the other: a header line (version,
+    CRC-32 of the rest), a line of what the root held, then lines of up to
+    ``RECORDS_PER_LINE`` records (decoded one at a time, the parser's transient copy of a
+    10 MB catalog stays small). Never joined, the 10 MB are held once, not three times."""
     records = list(data.records.values())
-    lines = [to_json({"root_mtime_ns": data.root_mtime_ns, "others": data.others})]
-    lines += [to_json(records[i : i + RECORDS_PER_LINE]) for i in range(0, len(records), RECORDS_PER_LINE)]
-    body = b"\n".join(lines)
-    return to_json({"v": CATALOG_VERSION, "crc32": zlib.crc32(body)}) + b"\n" + body
+    parts = [to_json({"root_mtime_ns": data.root_mtime_ns, "others": data.others})]
+    for i in range(0, len(records), RECORDS_PER_LINE):
+        parts += (b"\n", to_json(records[i : i + RECORDS_PER_LINE]))
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    return [to_json({"v": CATALOG_VERSION, "crc32": crc}) + b"\n", *parts]
 
 
 def decode_catalog(data: bytes) -> CatalogData | None:
@@ -188,7 +205,7 @@ def write_catalog(root: StoreDir, data: CatalogData) -> tuple[int, int, int] | N
     """Replace the catalog file atomically; returns its new key. A version-3 file is removed
     once its successor is written."""
     with _open_catalog_dir(root) as directory:
-        directory.atomic_write(CATALOG_NAME, encode_catalog(data), fsync=False)
+        directory.atomic_write(CATALOG_NAME, catalog_parts(data), fsync=False)
     if data.upgraded:
         try:
             os.unlink(OLD_CATALOG_FILE, dir_fd=root.fd)  # a symlink there: the link, never its target

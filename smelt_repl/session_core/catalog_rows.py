@@ -19,7 +19,7 @@ from smelt_repl.session_core.content import subtitle_of
 from smelt_repl.session_core.derived import META_FILE, ROW_FIELDS, TRANSCRIPT_FILE, read_fresh_meta, rebuild_meta
 from smelt_repl.session_core.errors import InvalidSessionId, SessionDamaged
 from smelt_repl.session_core.fsio import StoreDir, lstat_at
-from smelt_repl.session_core.ids import session_label, validate_session_id
+from smelt_repl.session_core.ids import MAX_ID_LENGTH, session_label, validate_session_id
 from smelt_repl.session_core.legacy import (
     LEGACY_FILE,
     LegacyFormatError,
@@ -44,19 +44,7 @@ def session_dirs(root_fd: int, known: Collection[str], report: Report,
     ``candidates`` the root is not read: every ``known`` name is taken to be a directory
     still (the root has not changed since) and only the candidates are looked at.
     """
-    if candidates is None:
-        with os.scandir(root_fd) as found:
-            entries = list(found)
-        names = {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}  # the flat loop is the fast one
-        links = [entry.name for entry in entries if entry.is_symlink()]
-    else:
-        names, links = set(known), []
-        for name in candidates:
-            st = lstat_at(name, root_fd)
-            if st is not None and stat.S_ISDIR(st.st_mode):
-                names.add(name)
-            elif st is not None and stat.S_ISLNK(st.st_mode):
-                links.append(name)
+    names, links = _scan_root(root_fd) if candidates is None else _look_at(candidates, known, root_fd)
     odd = []
     for name in names.difference(known):
         if name.startswith(".") or not _valid_name(name, report):
@@ -69,7 +57,34 @@ def session_dirs(root_fd: int, known: Collection[str], report: Report,
     return names, [name for name in odd if not name.startswith(".")]
 
 
+def _scan_root(root_fd: int) -> tuple[set[str], list[str]]:
+    """The directories and the symlinks at the root, in one pass (50k entries are not all
+    held at once)."""
+    names, links = set(), []
+    with os.scandir(root_fd) as found:
+        for entry in found:
+            if entry.is_dir(follow_symlinks=False):
+                names.add(entry.name)
+            elif entry.is_symlink():
+                links.append(entry.name)
+    return names, links
+
+
+def _look_at(candidates: Iterable[str], known: Collection[str], root_fd: int) -> tuple[set[str], list[str]]:
+    """``known`` and the candidates that are directories, and the candidates that are symlinks."""
+    names, links = set(known), []
+    for name in candidates:
+        st = lstat_at(name, root_fd)
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            names.add(name)
+        elif st is not None and stat.S_ISLNK(st.st_mode):
+            links.append(name)
+    return names, links
+
+
 def _valid_name(name: str, report: Report) -> bool:
+    if name.isascii() and name.isalnum() and len(name) <= MAX_ID_LENGTH:  # every id we make: no need to look closer
+        return True
     try:
         validate_session_id(name)
     except InvalidSessionId as exc:
@@ -78,20 +93,26 @@ def _valid_name(name: str, report: Report) -> bool:
     return True
 
 
-def derive_record(directory: StoreDir, name: str) -> Record | None:
+def derive_record(directory: StoreDir, name: str, unsettled: Callable[[StoreDir], object] | None = None,
+                  ) -> Record | None:
     """The record of session ``name`` (open as ``directory``); None if it holds no session
-    with messages.
+    with messages. ``unsettled`` is called with the directory when it shows the trace of an
+    interrupted write (no fresh meta.json, or no transcript yet): where crash debris lies.
 
     Raises SessionDamaged (or OSError) for one that cannot be read: a transcript that is
     not a regular file, an unreadable file, a corrupt legacy session.json.
     """
     st = directory.lstat(TRANSCRIPT_FILE)
     if st is None:
+        if unsettled is not None:
+            unsettled(directory)
         return _legacy_record(directory, name)
     if not stat.S_ISREG(st.st_mode):
         directory.check_regular(TRANSCRIPT_FILE)
     meta = read_fresh_meta(directory, name, st.st_size)
     if meta is None:
+        if unsettled is not None:
+            unsettled(directory)
         rebuilt = rebuild_meta(directory, name)
         if rebuilt is None:
             return None

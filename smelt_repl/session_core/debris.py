@@ -1,9 +1,16 @@
-"""Crash debris in the sessions root, cleaned when the catalog is rebuilt.
+"""Crash debris in the sessions root, and where it is cleaned.
 
 A crash can leave temp files (``.*.tmp``, at the root and in session directories), the trash
 of an interrupted delete (``.trash-*``) and session directories that never got a transcript.
 Only debris older than an hour is removed (younger may be in use), never a directory whose
 lock a live process holds, and never anything reached through a symlink.
+
+A rebuild of the catalog cleans the root (temp files, trash, abandoned directories) and the
+session directories that show an interrupted write: no transcript, or no meta.json fresh for
+the transcript (meta.json is replaced last after every change of a session, so a crash
+mid-change leaves it stale). Listing every directory to look for temp files would double the
+cost of a rebuild. The other session directories (a crash while only content.txt, the search
+text cache, was rewritten) are cleaned when the session is next opened.
 """
 
 from __future__ import annotations
@@ -41,21 +48,20 @@ def remove_tree(root: StoreDir, name: str) -> None:
 def clean_root(root: StoreDir, cutoff_ns: int) -> None:
     """Remove old temp files and trash of interrupted deletes from the root."""
     try:
-        with os.scandir(root.fd) as entries:
-            dot_entries = [entry for entry in entries if entry.name.startswith(".")]
+        dot_names = [name for name in os.listdir(root.fd) if name[0] == "."]  # names only: 10k sessions are skipped fast
     except OSError:
         return
-    for entry in dot_entries:
+    for name in dot_names:
         try:
-            st = entry.stat(follow_symlinks=False)
+            st = os.stat(name, dir_fd=root.fd, follow_symlinks=False)
         except OSError:
             continue
         if st.st_mtime_ns >= cutoff_ns:
             continue
-        if entry.name.endswith(TMP_SUFFIX) and not stat.S_ISDIR(st.st_mode):
-            _unlink(root, entry.name)
-        elif entry.name.startswith(TRASH_PREFIX) and stat.S_ISDIR(st.st_mode):
-            remove_tree(root, entry.name)
+        if name.endswith(TMP_SUFFIX) and not stat.S_ISDIR(st.st_mode):
+            _unlink(root, name)
+        elif name.startswith(TRASH_PREFIX) and stat.S_ISDIR(st.st_mode):
+            remove_tree(root, name)
 
 
 def clean_temp_files(directory: StoreDir, cutoff_ns: int) -> None:

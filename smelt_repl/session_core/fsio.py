@@ -135,13 +135,15 @@ class StoreDir:
             if st is not None and not stat.S_ISREG(st.st_mode):
                 raise _refusal(name, self.label, st)
 
-    def atomic_write(self, name: str, data: bytes, *, fsync: bool = True) -> None:
-        """Replace ``name`` with ``data`` via a fresh temp file, optional fsync, and rename."""
+    def atomic_write(self, name: str, data: bytes | list[bytes], *, fsync: bool = True) -> None:
+        """Replace ``name`` with ``data`` (bytes, or parts written in turn) via a fresh temp
+        file, optional fsync, and rename."""
         tmp = f".{name}.{os.urandom(6).hex()}{TMP_SUFFIX}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE, dir_fd=self.fd)
         try:
             try:
-                write_all(fd, data)
+                for part in [data] if isinstance(data, bytes) else data:
+                    write_all(fd, part)
                 if fsync:
                     os.fsync(fd)
             finally:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from smelt_repl.session_core.catalog import Catalog
-from smelt_repl.session_core.debris import remove_tree, trash_name
+from smelt_repl.session_core.debris import clean_temp_files, debris_cutoff_ns, remove_tree, trash_name
 from smelt_repl.session_core.derived import (
     CONTENT_FILE,
     LEDGER_FILE,
@@ -142,7 +142,8 @@ class SessionStore:
         (default: the app log).
         """
         with _disk_errors("cannot list sessions"):
-            return [row for row in self.catalog.rows(warn) if row["id"] != exclude]
+            rows = self.catalog.rows(warn)
+            return rows if exclude is None else [row for row in rows if row["id"] != exclude]
 
     def list_records(self, *, warn: Callable[[str], object] | None = None) -> list[list]:
         """``list()`` as records (``catalog_file.RECORD_FIELDS``: the row's fields in order,
@@ -237,6 +238,7 @@ class SessionStore:
         lock = SessionLock(self.root / session_id, directory)
         lock.acquire()  # before reading: a writer that finishes meanwhile is then fully seen
         try:
+            clean_temp_files(directory, debris_cutoff_ns())  # a crash's leftovers (see ``debris``)
             directory.check_regular(*SESSION_FILES)
             if directory.lstat(TRANSCRIPT_FILE) is None:
                 return self._convert_legacy(directory, session_id, lock)
