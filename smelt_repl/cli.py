@@ -71,6 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    interactive = args.headless is None and not args.list and args.export is None
+    if interactive and sys.stdin.isatty() and sys.stdout.isatty():
+        from smelt_repl import typeahead
+
+        typeahead.hold(sys.stdin.fileno())  # before the imports: keys typed meanwhile stay keys
     from smelt_repl.session_core import SessionError
 
     try:

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from smelt_repl import typeahead
+
 if TYPE_CHECKING:
     from smelt_repl.lua_host import LuaHost
     from smelt_repl.shell import Shell
@@ -97,6 +99,7 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     shell.application.after_first_frame(lambda: _after_first_frame(shell, config))
     with logs_to_file_only():
         try:
+            typeahead.release()  # prompt_toolkit saves the terminal's own settings as it starts
             shell.run()
         finally:
             shell.runner.cancel()
