@@ -178,7 +178,7 @@ class TurnRunner:
         if turn.job is not None:
             self._run_job(turn)
             return
-        renderer = StreamRenderer(lambda: self.width(), self.color)  # asked per line: resizes
+        renderer = StreamRenderer(lambda: self.width(), self.color)  # asked per delta: resizes
         self._print(turn, display.user_echo(turn.text, self.color, turn.handle.attachments))
         try:
             self.app.run_turn(turn.handle, lambda delta: self._on_delta(turn, renderer, delta),

@@ -280,7 +280,7 @@ def test_feed_releases_only_complete_lines() -> None:
     assert renderer.finish() == ""
 
 
-def test_a_width_function_is_asked_again_for_every_line() -> None:
+def test_a_width_function_is_asked_again_for_every_delta() -> None:
     columns = [80]
     renderer = StreamRenderer(width=lambda: columns[0], color=False)
     sentence = "words that wrap somewhere " * 3

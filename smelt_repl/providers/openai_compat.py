@@ -11,6 +11,7 @@ import orjson
 from smelt_repl.session_core.jsonl import to_json
 
 from .base import ChatRequest, Done, ProviderError, ReasoningDelta, StreamEvent, TextDelta, Usage, UsageReport
+from .chunk_shape import ChunkShape
 from .errors import stream_error
 from .http_provider import HttpProvider, effort_of
 from .request_json import MessagesJson
@@ -83,10 +84,16 @@ class OpenAICompatibleProvider(HttpProvider):
         events: list[StreamEvent] = []
         texts: list[str] = []
         try:
+            shape = reply.shape
             for _, data in records:
+                piece = shape.text(data)  # the usual record, read without decoding it
+                if piece is not None:
+                    texts.append(piece)
+                    continue
                 chunk = _usual_chunk(data)
                 piece = _plain_text(chunk) if chunk is not None else None
                 if piece is not None:
+                    shape.learn(data, chunk, piece)
                     texts.append(piece)
                     continue
                 _flush(texts, events)
@@ -191,6 +198,7 @@ class _Reply:
         self.finish: str | None = None
         self.seen_data = False
         self.done = False  # [DONE] came
+        self.shape = ChunkShape()  # its usual text chunk, read without a JSON decoder once learnt
 
 
 def _usual_chunk(data: str) -> dict | None:

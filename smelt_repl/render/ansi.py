@@ -36,7 +36,6 @@ _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 # C0/C1 controls (except tab) and lone surrogates: unsafe to print or unencodable.
 _UNSAFE_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 _WORDS_RE = re.compile(r"\s+|\S+")
-_WORD_RE = re.compile(r"\S+")
 # C0 and C1 controls and DEL: no cells of their own (wcswidth says -1 for the whole string).
 _CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
 
@@ -133,20 +132,27 @@ def wrap(spans: list[Span], width: int) -> list[list[Span]]:
 
 
 def _wrap_ascii(spans: list[Span], text: str, width: int) -> list[list[Span]]:
-    """`wrap` of spans whose joined `text` is printable ASCII: lines found on the text by
-    offsets, then cut out of the spans, in time linear in the text."""
+    """`wrap` of spans whose joined `text` is printable ASCII (its only blank: the space):
+    lines found on the text by offsets, a few string searches a line, then cut out of the
+    spans, in time linear in the text."""
     ranges: list[tuple[int, int]] = []
-    start = end = -1
-    for match in _WORD_RE.finditer(text):
-        if start < 0:
-            start = match.start()
-        elif match.end() - start > width:
-            ranges.append((start, end))
-            start = match.start()
-        end = match.end()
-    if start < 0:
+    stop = len(text.rstrip(" "))  # the end of the last word
+    start = len(text) - len(text.lstrip(" "))  # the start of the line's first word
+    if start >= stop:
         return [[]]
-    ranges.append((start, end))
+    while stop - start > width:
+        end = text.rfind(" ", start, start + width + 1)  # the last gap the line reaches
+        if end < 0:  # the first word alone is wider than the line: it has a line of its own
+            end = text.find(" ", start)
+            if end < 0 or end >= stop:
+                break
+        while text[end - 1] == " ":
+            end -= 1
+        ranges.append((start, end))
+        start = end + 1
+        while text[start] == " ":
+            start += 1
+    ranges.append((start, stop))
     return _cut(spans, ranges)
 
 

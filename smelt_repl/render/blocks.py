@@ -26,6 +26,7 @@ _RULE_RE = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _BULLET_RE = re.compile(r"[-*+](?:[ \t]+(.*))?$")
 _ORDERED_RE = re.compile(r"(\d{1,9}[.)])(?:[ \t]+(.*))?$")
 _TABLE_RULE_CHARS = frozenset("|-: \t")
+_MARK_STARTS = frozenset("`~#-*_+>|")  # with a digit: what a line that is not paragraph text starts with
 _BULLETS = "•◦▪"
 _TASKS = {"[ ] ": "☐ ", "[x] ": "☑ ", "[X] ": "☑ "}
 _HEADING_STYLES = (BOLD | HEADING | UNDERLINE, BOLD | HEADING, BOLD)  # h1, h2, h3 and deeper
@@ -100,6 +101,18 @@ class LineRenderer:
         return self._block_line(body, len(text) - len(body), was_item) if body else "\n"
 
     def _block_line(self, body: str, indent: int, was_item: bool) -> str:
+        first = body[0]
+        if (first in _MARK_STARTS or first.isdecimal()) and (marked := self._marked_line(body, indent)) is not None:
+            return marked
+        if was_item and indent == 0 and self._lists:
+            col = self._lists[-1][1]  # lazy continuation of the item above
+        else:
+            col = self._nest(indent)
+        self._in_item = bool(self._lists)
+        return self._block(self._inline(body), [(0, " " * col)])
+
+    def _marked_line(self, body: str, indent: int) -> str | None:
+        """A fence, heading, rule, quote, list item or table-like row; None for paragraph text."""
         fence = _FENCE_RE.match(body)
         if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
             return self._open_fence(fence.group(1), fence.group(2), indent)
@@ -115,12 +128,7 @@ class LineRenderer:
         if body.startswith("|"):
             style = DIM if "-" in body and _TABLE_RULE_CHARS.issuperset(body) else 0
             return emit([(0, " " * self._nest(indent)), (style, body)], self.color) + "\n"
-        if was_item and indent == 0 and self._lists:
-            col = self._lists[-1][1]  # lazy continuation of the item above
-        else:
-            col = self._nest(indent)
-        self._in_item = bool(self._lists)
-        return self._block(self._inline(body), [(0, " " * col)])
+        return None
 
     def close(self) -> str:
         """Finish the message: draw a held table, close an open fence, forget all state."""

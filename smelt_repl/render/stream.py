@@ -16,8 +16,9 @@ class StreamRenderer:
     (the rest waits in a buffer). Because rendering depends only on complete lines,
     ``"".join(feed(d) for d in deltas) + finish() == render_markdown("".join(deltas))``.
 
-    ``width`` may be a function: it is asked again for every line, so a terminal resized
-    while the reply streams wraps what is still to come at its new width.
+    ``width`` may be a function: it is asked again for every delta (not every line: a
+    delta's lines arrive at one moment), so a terminal resized while the reply streams
+    wraps what is still to come at its new width.
     """
 
     def __init__(self, width: int | Callable[[], int] = 80, color: bool = True) -> None:
@@ -36,22 +37,22 @@ class StreamRenderer:
         self._pending.append(delta)
         *lines, rest = "".join(self._pending).split("\n")
         self._pending = [rest] if rest else []
+        if self._width is not None:  # asked once a delta: a delta's lines arrive together
+            self._lines.set_width(self._width())
         return "".join(self._render(line) for line in lines)
 
     def finish(self) -> str:
         """Render the unterminated last line, close an open fence, and reset for reuse."""
         rest = "".join(self._pending)
         self._pending = []
-        out = self._render(rest) if rest else ""
         if self._width is not None:
             self._lines.set_width(self._width())
+        out = self._render(rest) if rest else ""
         return out + self._lines.close()
 
     def _render(self, line: str) -> str:
         if line.endswith("\r"):
             line = line[:-1]
-        if self._width is not None:
-            self._lines.set_width(self._width())
         try:
             return self._lines.line(line)
         except Exception as exc:  # never lose a reply to a rendering bug: show the line as-is
