@@ -10,11 +10,13 @@ drawn prompt (see ``bench_startup.spawn_measured``), against a new session
 (smelt-repl issue 13): the ratio <= 1.3 at 10k messages and <= 2 at 50k; the peak resident
 memory <= a new session's + 2.5 x the transcript's size.
 
-The replayed turns are drawn, and the rest of the transcript parsed, right after the first
-frame (before any key is handled): the time until the last reply is on screen ("tail drawn")
-is reported beside the same target, and the peak memory is read at the prompt and again
-then, with the whole transcript in memory, against a new session's once its work deferred
-past the first frame (the Lua host) is done too (keys typed at its prompt are echoed).
+The replayed turns are drawn right after the first frame (before any key is handled; the
+rest of the transcript is parsed at the first need): the time until the last reply is on
+screen ("tail drawn") is reported beside the same target, and against a new session's time
+until its work deferred past the first frame (the Lua host) is done (keys typed at its
+prompt are echoed). Peak memory is read at the prompt, and again once ``:history 1`` (typed
+at the prompt) has made the whole transcript load, against the new session's with its Lua
+host made.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ SIZES = ((10_000, 1.3), (50_000, 2.0))
 MEMORY_FACTOR = 2.5
 START_MS = 1_700_000_000_000
 ECHO = b"zq"  # typed into a new session's first prompt: its echo comes once the deferred work is done
+REPLAYED_TURNS = 20  # smelt.settings.replay_turns' default
 
 _REPLY = """Here is how to handle case {i}: read the input once, keep what you need, and write
 the result in one pass.
@@ -110,7 +113,7 @@ def main() -> None:
             report("new session: first prompt", new, "ms")
             report(f"resume / new at {count:,} messages", resume / new, "x", target=f"<= {target}",
                    ok=resume / new <= target)
-            report(f"--resume {count:,}: last turns drawn, whole transcript loaded", drawn, "ms")
+            report(f"--resume {count:,}: last turns drawn", drawn, "ms")
             report(f"tail drawn / new at {count:,} messages", drawn / new, "x", target=f"<= {target}",
                    ok=drawn / new <= target)
             ready = statistics.median(s[1].then_seconds for s in samples) * 1000
@@ -121,11 +124,14 @@ def main() -> None:
             limit = new_rss + MEMORY_FACTOR * mib
             report(f"--resume {count:,}: peak RSS at the prompt (new session {new_rss:.0f} MiB)", resume_rss, "MiB",
                    target=f"<= {limit:.0f} (new + {MEMORY_FACTOR} x transcript)", ok=resume_rss <= limit)
-            loaded_rss = max(s[0].then_peak_kib for s in samples) / 1024
+            earlier = f"question {count - 2 * (REPLAYED_TURNS + 1)}:".encode()  # the turn :history 1 shows
+            loaded = [spawn_measured(env, tmp, ("--resume", session_id), timeout=120, then=earlier,
+                                     typed=b":history 1\r") for _ in range(2)]
+            loaded_rss = max(s.then_peak_kib for s in loaded) / 1024
             new_loaded = statistics.median(s[1].then_peak_kib for s in samples) / 1024
             limit = new_loaded + MEMORY_FACTOR * mib
-            report(f"--resume {count:,}: peak RSS, all loaded (new session, Lua host made: {new_loaded:.0f} MiB)",
-                   loaded_rss, "MiB", target=f"<= {limit:.0f}", ok=loaded_rss <= limit)
+            report(f"--resume {count:,}: peak RSS, all loaded by :history (new session, Lua host made: "
+                   f"{new_loaded:.0f} MiB)", loaded_rss, "MiB", target=f"<= {limit:.0f}", ok=loaded_rss <= limit)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """A session put on screen: a separator naming it, one line saying how much is above, and its
 last turns replayed (``replay_window``); for a resume, the replay comes right after the first
-frame, with the rest of the transcript, before any key is handled."""
+frame, before any key is handled (the rest of the transcript is replayed at the first need)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def show_session(shell: Shell, messages: list[dict], reset_mode: bool = True) ->
 
 def show_resumed(shell: Shell) -> None:
     """The session just resumed: its separator and the line on what is above it now, its
-    tail right after the first frame, once the whole transcript is replayed (the first frame
-    needs no Markdown renderer; keys typed meanwhile act on the whole history)."""
+    tail right after the first frame (which needs no Markdown renderer); whatever keys do
+    acts on the whole history (``Session.history`` replays it at the first need)."""
     _reset(shell, True)
     session = shell.app.session
     hidden = session.tail.unloaded + tail_start(session.tail.current.messages, _turns(shell))
@@ -35,11 +35,12 @@ def show_resumed(shell: Shell) -> None:
 
 
 def _show_tail(shell: Shell) -> None:
-    session = shell.app.session
+    """Draw the end read so far; the rest of the transcript is replayed at the first need
+    (``Session.history``: a turn, a rewind, ``:history``, Lua reading the messages)."""
     with shell.app.guard.lock:
-        session.load_rest()
-    messages = session.messages
-    shell.scrollback.write(_replayed(shell, messages, tail_start(messages, _turns(shell))))
+        messages, unloaded = shell.app.session.tail.current.messages, shell.app.session.tail.unloaded
+    start = tail_start(messages, _turns(shell))
+    shell.scrollback.write(_replayed(shell, messages, start, unloaded))
 
 
 def _reset(shell: Shell, reset_mode: bool) -> None:
@@ -61,6 +62,7 @@ def _header(shell: Shell, hidden: int) -> str:
     return display.separator(shell.width(), shell.color, label) + above
 
 
-def _replayed(shell: Shell, messages: list[dict], start: int) -> str:
-    shell.shown_from = start
+def _replayed(shell: Shell, messages: list[dict], start: int, offset: int = 0) -> str:
+    """The replay of ``messages`` from ``start`` (``offset`` more messages come before them)."""
+    shell.shown_from = offset + start
     return display.replay(messages[start:], shell.width(), shell.color)

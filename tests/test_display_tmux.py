@@ -77,7 +77,9 @@ def first_chat(term: TmuxSession) -> None:
     (a REPL started on a cleared screen is the last test's case)."""
     term.type("first")
     term.keys("Enter")
-    term.wait_for(lambda screen: "You said:" in screen and prompt_is_empty(screen))
+    # the whole reply (its last line), so no drain of the scrollback is still to come: while
+    # one prints, the terminal is out of bracketed-paste mode and a paste would be keys
+    term.wait_for(lambda screen: "smelt.settings.model in init.lua" in screen and prompt_is_empty(screen))
     tmux(term, "clear-history", "-t", term.name)
 
 
