@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from smelt_repl.compaction_prompt import compaction_instruction
-from smelt_repl.context_view import first_live, summary_message
+from smelt_repl.context_view import LiveGrowth, first_live, summary_message
 from smelt_repl.engine import RequestMessages
 from smelt_repl.session_core.content import message_text
 from smelt_repl.turn_handle import TurnHandle
@@ -111,31 +111,23 @@ def _outcome(result: TurnResult, cut: int, installed: bool) -> Outcome:
 
 class LiveChars:
     """The characters of the rows ``model_rows`` gives, counted once: a history that only
-    grew since the last call has only its new messages counted (so Enter on a long session
-    does not read it all). A history that changed otherwise (a rewind, a checkpoint, another
-    session) is counted afresh; messages are never changed in place (as ``RequestMessages``
-    relies on too)."""
+    grew since the last call has only its new messages counted (``LiveGrowth``), so Enter on
+    a long session does not read it all."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._messages: list[dict] | None = None
-        self._checkpoint: dict | None = None
-        self._done = 0
-        self._last: dict | None = None
+        self._growth = LiveGrowth()
         self._chars = 0
 
     def __call__(self, session: Session) -> int:
         """The characters of ``model_rows(session)``'s contents."""
         messages, checkpoint = session.messages, session.checkpoint
         with self._lock:
-            done = self._done
-            if not (messages is self._messages and checkpoint is self._checkpoint and len(messages) >= done
-                    and (done == first_live(session) or messages[done - 1] is self._last)):
-                head = summary_message(checkpoint)["content"] if checkpoint else ""
-                self._messages, self._checkpoint, self._chars = messages, checkpoint, len(head)
-                done = first_live(session)
-            self._chars += sum(len(message_text(m.get("content"))) for m in messages[done:])
-            self._done, self._last = len(messages), messages[-1] if messages else None
+            start, afresh = self._growth.unread(messages, checkpoint)
+            if afresh:
+                self._chars = len(summary_message(checkpoint)["content"]) if checkpoint else 0
+            self._chars += sum(len(message_text(m.get("content"))) for m in messages[start:])
+            self._growth.read(messages, checkpoint)
             return self._chars
 
 

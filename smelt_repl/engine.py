@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from smelt_repl.attachments import LoadFile, expand
-from smelt_repl.context_view import summary_message
+from smelt_repl.context_view import LiveGrowth, summary_message
 from smelt_repl.events import EventBus
 from smelt_repl.provider_thread import coalesced, in_background
 from smelt_repl.providers import (
@@ -242,25 +242,18 @@ class RequestMessages:
     checkpoint installed or dropped starts the conversion afresh."""
 
     def __init__(self) -> None:
-        self._history: list[dict] | None = None
-        self._checkpoint: dict | None = None
-        self._done = 0  # records of the history converted so far
-        self._last: dict | None = None  # the last of them, to notice a history that changed
+        self._growth = LiveGrowth()
         self._out: list[dict] = []
 
     def __call__(self, history: list[dict], load_attachment: LoadFile | None = None,
                  checkpoint: dict | None = None) -> list[dict]:
         """The API messages of ``history`` (see ``request_messages``); with a ``checkpoint``,
         its summary stands for the messages before its index."""
-        start = checkpoint["index"] if checkpoint else 0
-        unchanged = (history is self._history and checkpoint is self._checkpoint and len(history) >= self._done
-                     and (self._done == start or history[self._done - 1] is self._last))
-        if not unchanged:
-            self._history, self._checkpoint, self._done, self._last = history, checkpoint, start, None
+        start, afresh = self._growth.unread(history, checkpoint)
+        if afresh:
             self._out = [summary_message(checkpoint)] if checkpoint else []
-        _convert(history[self._done:], self._out, load_attachment)
-        self._done = len(history)
-        self._last = history[-1] if history else None
+        _convert(history[start:], self._out, load_attachment)
+        self._growth.read(history, checkpoint)
         return list(self._out)
 
 
