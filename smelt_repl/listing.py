@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from smelt_repl.session_core.content import clip
 
@@ -19,11 +19,6 @@ _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _UNSHOWN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # controls, lone surrogates, line breaks
 # Bidirectional overrides and isolates reorder what follows them on screen.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def format_session_rows(rows: Iterable[dict]) -> list[str]:
-    """One line per row: short id, updated time, title (else first user message), cwd."""
-    return [format_session_row(row) for row in rows]
 
 
 def session_lines(records: Sequence[Sequence], *, as_json: bool = False, chunk: int = 2048) -> Iterator[str]:

@@ -151,11 +151,6 @@ def valid_row(row: object, session_id: str) -> bool:
     )
 
 
-def row_from_meta(meta: dict) -> dict:
-    """A list() row from a meta.json-shaped dict."""
-    return {name: meta.get(name) for name in ROW_FIELDS}
-
-
 def ledger_size(directory: StoreDir) -> int:
     """Size of the ledger in bytes (0 when missing or not a regular file)."""
     return directory.size(LEDGER_FILE) or 0
