@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smelt_repl import typeahead
+from smelt_repl.shell_application import logged
 
 if TYPE_CHECKING:
     from smelt_repl.lua_host import LuaHost
@@ -96,7 +97,7 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     if problem is not None:  # under the replayed turns, next to the prompt
         shell.application.after_first_frame(lambda: shell.error(f"{problem} (:model picks another)"))
     shell.scrollback.write(display.first_run_hint(app.store, shell.color))
-    shell.application.after_first_frame(lambda: _after_first_frame(shell, config))
+    defer_past_first_frame(shell, config)
     with logs_to_file_only():
         try:
             typeahead.release()  # prompt_toolkit saves the terminal's own settings as it starts
@@ -118,10 +119,20 @@ def _lua_host(app: object) -> LuaHost:
     return LuaHost(app)
 
 
-def _after_first_frame(shell: Shell, config: Path) -> None:
-    """What no first frame needs but a key may: the Lua host (when there was no config to
-    load before the prompt) and the modules of commands and turns."""
+def defer_past_first_frame(shell: Shell, config: Path) -> None:
+    """What no first frame needs but a key may, made once the first frame and whatever is
+    printed right after it (a resumed session's turns) are on screen: the Lua host (when
+    there was no config to load before the prompt) and the command table. A key handled
+    before that which needs the host makes it then (``Shell.lua_host``)."""
+    def make_host() -> LuaHost:
+        host = _lua_host(shell.app)
+        host.load_config(config)  # no files: only the module path
+        return host
+
+    def rest() -> None:
+        shell.lua_host()
+        import smelt_repl.commands  # noqa: F401 - the command table, for the first ':' typed
+
     if shell.host is None:
-        shell.host = _lua_host(shell.app)
-        shell.host.load_config(config)  # no files: only the module path
-    import smelt_repl.commands  # noqa: F401 - the command table, for the first ':' typed
+        shell.make_host = make_host
+    shell.application.after_first_frame(lambda: shell.scrollback.after_drain(logged(rest)))

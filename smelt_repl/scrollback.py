@@ -32,6 +32,7 @@ class Scrollback:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._drained_at = 0.0  # time.monotonic() of the last drain
+        self._after_drain: list[Callable[[], None]] = []
 
     def attach(self) -> None:
         """Route output through the application whose event loop is running now."""
@@ -45,8 +46,11 @@ class Scrollback:
             self._loop = self._loop_thread = None
             self._scheduled = False
             rest, self._pending = "".join(self._pending), []
+            after, self._after_drain = self._after_drain, []
             if rest:
                 self._write(rest)
+        for work in after:
+            work()
 
     def write(self, text: str) -> None:
         """Print ``text`` (normally complete lines) above the prompt; safe from any thread."""
@@ -71,6 +75,15 @@ class Scrollback:
                 loop.call_soon_threadsafe(self._kick)
         except RuntimeError:  # the loop closed under us: write through instead
             self.detach()
+
+    def after_drain(self, work: Callable[[], None]) -> None:
+        """Run ``work`` once the text queued now is on screen and the prompt drawn again
+        under it (on the UI loop), or at once when nothing is queued."""
+        with self._lock:
+            if self._pending:
+                self._after_drain.append(work)
+                return
+        work()
 
     def _kick(self) -> None:
         from prompt_toolkit.application import get_app_or_none
@@ -114,7 +127,11 @@ class Scrollback:
     def _drain(self) -> Any:
         with self._lock:
             text, self._pending = "".join(self._pending), []
+            after, self._after_drain = self._after_drain, []
             self._scheduled = False
             self._drained_at = time.monotonic()
+            loop = self._loop
         if text:
             self._write(text)
+        for work in after:  # after the redraw that follows this drain
+            loop.call_soon(work) if loop is not None else work()

@@ -68,6 +68,7 @@ class Shell:
         ``output`` and ``write`` default to the terminal, ``history`` to this project's."""
         self.app = app
         self.host = host
+        self.make_host: Callable[[], LuaHost] | None = None  # when making the host is deferred
         self.buffer = Buffer(multiline=True, history=history or project_history(app.cwd),
                              completer=prompt_completer(self, lambda: app.cwd),
                              complete_while_typing=Condition(lambda: self.buffer.text.startswith(":")))
@@ -315,6 +316,13 @@ class Shell:
         if started and self.application.is_running:
             self.application.create_background_task(self.status_line.spin())
         return started
+
+    def lua_host(self) -> LuaHost | None:
+        """The Lua host; made now if its making was deferred (``make_host``) and is still
+        to come, e.g. for a ``:lua`` typed while a resumed session's turns are printed."""
+        if self.host is None and self.make_host is not None:
+            self.host = self.make_host()
+        return self.host
 
     def _lua_busy_elsewhere(self) -> bool:
         # Keys are read only while no Lua runs on the UI thread: running Lua is on the worker.

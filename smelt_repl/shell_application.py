@@ -44,10 +44,16 @@ class ShellApplication(Application[None]):
         synchronously, then awaits; ``work`` is queued with ``call_soon`` from a pre-run
         callable, so the loop's first turn runs it ahead of the terminal's reader callback,
         which the selector can only queue after it. An error in ``work`` is logged."""
-        def guarded() -> None:
-            try:
-                work()
-            except Exception:
-                log.exception("start-up work after the first frame failed")
-
+        guarded = logged(work)
         self.pre_run_callables.append(lambda: asyncio.get_running_loop().call_soon(guarded))
+
+
+def logged(work: Callable[[], None]) -> Callable[[], None]:
+    """``work`` with an error in it logged (start-up work: the prompt lives on)."""
+    def guarded() -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("start-up work after the first frame failed")
+
+    return guarded

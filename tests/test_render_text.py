@@ -69,14 +69,18 @@ def render_log(monkeypatch: pytest.MonkeyPatch):
     logger.removeHandler(handler)
 
 
-def test_a_parser_failure_shows_the_line_raw_and_is_logged_once(monkeypatch, render_log) -> None:
-    def broken() -> object:
+@pytest.mark.parametrize(("parser", "lines"), [
+    ("_markdown", ["[one](x)\n", "*two* [2](y)\n", "`three` ~~3~~\n"]),  # markdown-it's lines
+    ("simple_spans", ["**one**\n", "*two*\n", "`three`\n"]),  # inline_fast's
+])
+def test_a_parser_failure_shows_the_line_raw_and_is_logged_once(monkeypatch, render_log, parser, lines) -> None:
+    def broken(*_args: object) -> object:
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(inline, "_markdown", broken)
+    monkeypatch.setattr(inline, parser, broken)
     renderer = StreamRenderer(color=False)
-    out = "".join(renderer.feed(delta) for delta in ["**one**\n", "*two*\n", "`three`\n"])
-    assert out == "**one**\n*two*\n`three`\n"
+    out = "".join(renderer.feed(delta) for delta in lines)
+    assert out == "".join(lines)
     assert len(render_log) == 1
     (record,) = render_log
     assert record.name == "smelt.render" and record.levelno == logging.WARNING

@@ -123,3 +123,61 @@ def test_keys_typed_before_the_prompt_appears_reach_init_lua(tmp_path: Path, wit
             term.keys("Enter")  # the Lua host was made after the first frame
             screen = term.wait_for("lua is up", TIMEOUT)
     assert "Lua is not available" not in screen
+
+
+def run_resumed_shell(tmp_path: Path, typed: str, until: str) -> tuple[list[str], list[str]]:
+    """A resumed session's shell wired as ``run_interactive`` wires it (its tail printed after
+    the first frame, the Lua host deferred past it) with ``typed`` in the input before it
+    runs; its output and the order of events (``tail``, ``host``) once ``until`` is printed."""
+    from smelt_repl import interactive, lua_host, session_screen
+    from tests.test_resume_tail import write_long_session
+
+    store = SessionStore(tmp_path / "sessions")
+    session_id = write_long_session(store.root, 200)
+    store.open(session_id).close()  # derives meta.json, so the tail is read first
+    chunks: list[str] = []
+    events: list[str] = []
+    done = threading.Event()
+    with create_pipe_input() as pipe:
+        app = App(store, cwd=str(tmp_path), env={})
+        app.start(session_id, tail_turns=3)
+        shell = Shell(app, None, input=pipe, output=DummyOutput(), write=chunks.append, color=False)
+
+        def printed(text: str) -> None:
+            chunks.append(text)
+            if "(199)" in text:
+                events.append("tail")
+            if until in strip_ansi("".join(chunks)):
+                done.set()
+
+        def host_made(self: object, app: App) -> None:
+            events.append("host")
+            made(self, app)
+
+        made = lua_host.LuaHost.__init__
+        shell.scrollback._write = printed  # noqa: SLF001 - the scrollback's writer, watched
+        session_screen.show_resumed(shell)
+        interactive.defer_past_first_frame(shell, tmp_path / "config")
+        pipe.send_text(typed)
+        thread = threading.Thread(target=shell.run, daemon=True)
+        lua_host.LuaHost.__init__ = host_made
+        try:
+            thread.start()
+            assert done.wait(TIMEOUT), strip_ansi("".join(chunks))
+            _wait_until(lambda: "host" in events)
+        finally:
+            lua_host.LuaHost.__init__ = made
+            shell.quit()
+            thread.join(TIMEOUT)
+    return chunks, events
+
+
+def test_a_resumed_sessions_tail_is_printed_before_the_deferred_lua_host_is_made(tmp_path):
+    _, events = run_resumed_shell(tmp_path, "", until="(199)")
+    assert events == ["tail", "host"]
+
+
+def test_lua_typed_before_the_deferred_host_is_made_makes_it_then(tmp_path):
+    chunks, events = run_resumed_shell(tmp_path, ":lua smelt.notify('early bird')\r", until="early bird")
+    assert events.count("host") == 1
+    assert "Lua is not available" not in strip_ansi("".join(chunks))

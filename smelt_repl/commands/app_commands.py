@@ -34,9 +34,10 @@ def lua(shell: ShellOps, args: str) -> None:
     """``:lua CODE``: run Lua in the config's runtime."""
     if not args:
         raise CommandError("usage: :lua CODE")
-    if shell.host is None:
+    host = shell.lua_host()
+    if host is None:
         raise CommandError("Lua is not available")
-    shell.host.exec(args, "=:lua")
+    host.exec(args, "=:lua")
 
 
 def set_option(shell: ShellOps, args: str) -> None:

@@ -2,9 +2,11 @@
 
 A line can only be lexed correctly with the lexer state left by the lines before it (a
 docstring opened three lines up). Re-lexing the whole block for every line is quadratic, so
-the highlighter lexes from an *anchor*: the most recent line whose tokens are the same whether
-lexed alone or in context, i.e. a line that starts in the lexer's root state. In ordinary code
-the anchor trails by one line; inside a long string or comment the window grows until it ends.
+the highlighter lexes from an *anchor*: the most recent line whose tokens are the same when
+lexed first (with only the next line after it) as in context, i.e. a line that starts in the
+lexer's root state. In ordinary code the anchor trails by one line, and each line is lexed
+twice: once with the line before it (which tests that line as the anchor) and once as the
+first of the next pair. Inside a long string or comment the window grows until it ends.
 While the window lexes with an error token (a quote whose closing line hasn't arrived) the
 anchor holds, so the closing line is lexed together with its opener.
 """
@@ -40,6 +42,7 @@ class CodeHighlighter:
     def __init__(self, language: str) -> None:
         self._lexer = _lexer_for(language)
         self._window: list[str] = []
+        self._last: list[Token] | None = None  # the last line's tokens in context, if it may be an anchor
 
     def line(self, code: str) -> str:
         """ANSI text of the next code line (the code itself if it can't be highlighted)."""
@@ -55,13 +58,20 @@ class CodeHighlighter:
     def _highlight(self, code: str) -> str:
         window = self._window
         window.append(code)
-        tokens, clean = _lex_window(self._lexer, window)
+        tokens = None
+        if self._last is not None:  # is the last line an anchor? Lexed first, before this one
+            pair, clean = _lex_rows(self._lexer, window[-2:], 0)
+            if pair is not None and _visible(pair[0]) == _visible(self._last):
+                del window[:-2]
+                tokens = pair[1]
         if tokens is None:
-            self._window = []
-            return code
-        if len(window) > 1 and clean and _starts_fresh(self._lexer, code, tokens):
-            self._window = [code]
-        elif len(window) > _MAX_WINDOW:
+            rows, clean = _lex_rows(self._lexer, window, len(window) - 1)
+            if rows is None:
+                self._window, self._last = [], None
+                return code
+            tokens = rows[0]
+        self._last = tokens if len(window) > 1 and clean and _visible(tokens) else None
+        if len(window) > _MAX_WINDOW:
             del window[:-_KEEP_WINDOW]
         return _paint(tokens)
 
@@ -74,6 +84,9 @@ def _lexer_for(language: str) -> Any:
         from pygments.lexers import get_lexer_by_name
         from pygments.util import ClassNotFound
 
+        from .lean_lexers import install
+
+        install()
         try:
             lexer = get_lexer_by_name(language, stripnl=False, ensurenl=True)
         except ClassNotFound:  # a language pygments doesn't know: no highlighting
@@ -85,41 +98,35 @@ def _lexer_for(language: str) -> Any:
     return lexer
 
 
-def _lex_window(lexer: Any, lines: list[str]) -> tuple[list[Token] | None, bool]:
-    """Tokens of the last of `lines` when all are lexed together (None if they don't add
-    up to the line), and whether the lexer met no error token on the way."""
+def _lex_rows(lexer: Any, lines: list[str], first: int) -> tuple[list[list[Token]] | None, bool]:
+    """The tokens of each of `lines` from index `first` on when all are lexed together (None
+    if they don't add up to the lines), and whether the lexer met no error token on the way."""
     from pygments.token import Error
 
-    target = len(lines) - 1
+    last = len(lines) - 1
     row = 0
     clean = True
-    tokens: list[Token] = []
+    rows: list[list[Token]] = [[] for _ in range(first, last + 1)]
     for ttype, value in lexer.get_tokens("\n".join(lines) + "\n"):
         if ttype in Error:
             clean = False
         for index, part in enumerate(value.split("\n")):
             if index:
                 row += 1
-            if row == target and part:
-                tokens.append((ttype, part))
-        if row > target:
+            if first <= row <= last and part:
+                rows[row - first].append((ttype, part))
+        if row > last:
             break
-    if "".join(value for _, value in tokens) != lines[-1]:
-        return None, clean
-    return tokens, clean
+    for tokens, line in zip(rows, lines[first:], strict=True):
+        if "".join(value for _, value in tokens) != line:
+            return None, clean
+    return rows, clean
 
 
-def _starts_fresh(lexer: Any, code: str, in_context: list[Token]) -> bool:
-    """Whether `code` lexes alone as it did in context, so later lines can start from it.
-
-    Whitespace tokens are ignored (their types vary with what precedes them); a line with
-    nothing else (a blank line inside a docstring) proves nothing and never qualifies.
-    """
-    visible = [token for token in in_context if not token[1].isspace()]
-    if not visible:
-        return False
-    alone, _ = _lex_window(lexer, [code])
-    return alone is not None and [t for t in alone if not t[1].isspace()] == visible
+def _visible(tokens: list[Token]) -> list[Token]:
+    """The tokens that are not whitespace (whose types vary with what precedes them); a line
+    with nothing else (a blank line inside a docstring) proves nothing and is no anchor."""
+    return [token for token in tokens if not token[1].isspace()]
 
 
 def _paint(tokens: list[Token]) -> str:
