@@ -8,6 +8,7 @@ Lua) are imported only by the mode that needs them.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -76,6 +77,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from smelt_repl import typeahead
 
         typeahead.hold(sys.stdin.fileno())  # before the imports: keys typed meanwhile stay keys
+        gc.disable()  # until the prompt runs (interactive.start_collecting): start-up makes no garbage worth it
     from smelt_repl.session_core import SessionError
 
     try:
@@ -94,7 +96,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return fail("interactive mode needs a terminal; for one-shot use try -p MESSAGE (or -p - to read stdin)")
     from smelt_repl.interactive import run_interactive
 
-    return run_interactive(args, session_id)
+    try:
+        return run_interactive(args, session_id)
+    finally:
+        gc.enable()
 
 
 def _resolve_start_session(args: argparse.Namespace) -> str | None:

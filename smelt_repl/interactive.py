@@ -8,6 +8,7 @@ together, logs kept off the terminal while the prompt runs.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -100,6 +101,7 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     defer_past_first_frame(shell, config)
     with logs_to_file_only():
         try:
+            start_collecting()
             typeahead.release()  # prompt_toolkit saves the terminal's own settings as it starts
             shell.run()
         finally:
@@ -111,6 +113,15 @@ def run_interactive(args: argparse.Namespace, session_id: str | None) -> int:
     if app.session.persisted:
         print(f"resume with: smelt-repl --resume {app.session.id[:8]}")
     return app.exit_code or 0
+
+
+def start_collecting() -> None:
+    """Turn the garbage collector back on for the prompt, with every object made so far
+    (modules, the app, the history read) frozen out of its scans: they live as long as the
+    process, and a full collection then costs ~3 ms instead of ~20 (which fell right after
+    the first frame, when the deferred work runs)."""
+    gc.freeze()
+    gc.enable()
 
 
 def _lua_host(app: object) -> LuaHost:

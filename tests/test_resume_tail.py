@@ -185,3 +185,14 @@ def test_a_resumed_long_session_shows_its_last_turns_and_what_is_above(tmp_path:
         term.keys("Enter")
         screen = term.wait_for("earlier: messages 359-360 of 400", TIMEOUT)
     assert "question 358" in screen
+
+
+def test_replayed_messages_share_their_repeated_strings(store):
+    session_id = write_long_session(store.root, 6)
+    session = store.open(session_id)
+    try:
+        first, _, third, fourth = (session.messages[i] for i in (0, 1, 2, 3))
+        assert first["role"] is third["role"] and first["type"] is third["type"]  # one object, not a copy each
+        assert fourth["role"] == "assistant" and fourth["model"] == "offline/model-3"
+    finally:
+        session.close()

@@ -181,3 +181,47 @@ def test_lua_typed_before_the_deferred_host_is_made_makes_it_then(tmp_path):
     chunks, events = run_resumed_shell(tmp_path, ":lua smelt.notify('early bird')\r", until="early bird")
     assert events.count("host") == 1
     assert "Lua is not available" not in strip_ansi("".join(chunks))
+
+
+GC_PROBE = """
+import gc, sys
+from smelt_repl import app, shell
+started = app.App.start
+def start(self, *args, **kwargs):
+    print("start-up collects:", gc.isenabled(), flush=True)
+    return started(self, *args, **kwargs)
+app.App.start = start
+shell.Shell.run = lambda self: print("prompt collects:", gc.isenabled(), "frozen:", gc.get_freeze_count() > 0, flush=True)
+from smelt_repl.cli import main
+sys.exit(main([]))
+"""
+
+
+def test_the_collector_is_off_during_start_up_and_on_with_start_up_frozen_at_the_prompt(tmp_path: Path):
+    import os
+    import pty
+    import subprocess
+
+    env = {**os.environ, "TERM": "xterm-256color", "SMELT_MODEL": "offline/offline", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env.update({f"XDG_{name}_HOME": str(tmp_path / name.lower()) for name in ("STATE", "CONFIG", "DATA", "CACHE")})
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", GC_PROBE], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            cwd=tmp_path, start_new_session=True)
+    os.close(slave)
+    output = b""
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while b"frozen:" not in output and time.monotonic() < deadline:
+            try:
+                output += os.read(master, 65536)
+            except OSError:
+                break
+        proc.wait(TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    text = output.decode(errors="replace")
+    assert "start-up collects: False" in text, text
+    assert "prompt collects: True frozen: True" in text, text
