@@ -53,7 +53,14 @@ from smelt_repl.session_core.catalog_file import (
     row_of,
     write_catalog,
 )
-from smelt_repl.session_core.catalog_rows import Report, derive_record, ids_to_check, session_dirs, stale_ids
+from smelt_repl.session_core.catalog_rows import (
+    Report,
+    derive_record,
+    ids_to_check,
+    session_dirs,
+    settled_record,
+    stale_ids,
+)
 from smelt_repl.session_core.debris import clean_root, clean_temp_files, debris_cutoff_ns, remove_if_abandoned
 from smelt_repl.session_core.errors import SessionError, describe
 from smelt_repl.session_core.fsio import FILE_MODE, StoreDir, make_private_dir
@@ -250,6 +257,8 @@ def _derive(root: StoreDir, sid: str, report: Report, debris_cutoff: int | None 
     """The record of ``sid`` (None when it has none, reported when it cannot be read); with
     ``debris_cutoff`` crash debris older than it is removed on the way from a directory that
     shows an interrupted write (see ``debris``), and the directory itself if it is abandoned."""
+    if (settled := settled_record(root.fd, sid)) is not None:
+        return settled
     try:
         with root.subdir(sid, session_label(sid)) as directory:
             sweep = None if debris_cutoff is None else partial(clean_temp_files, cutoff_ns=debris_cutoff)

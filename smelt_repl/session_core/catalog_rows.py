@@ -16,9 +16,16 @@ from collections.abc import Callable, Collection, Iterable
 
 from smelt_repl.session_core.catalog_file import ID, LEGACY, STAMP, Record
 from smelt_repl.session_core.content import subtitle_of
-from smelt_repl.session_core.derived import META_FILE, ROW_FIELDS, TRANSCRIPT_FILE, read_fresh_meta, rebuild_meta
+from smelt_repl.session_core.derived import (
+    META_FILE,
+    ROW_FIELDS,
+    TRANSCRIPT_FILE,
+    fresh_meta,
+    read_fresh_meta,
+    rebuild_meta,
+)
 from smelt_repl.session_core.errors import InvalidSessionId, SessionDamaged
-from smelt_repl.session_core.fsio import StoreDir, lstat_at
+from smelt_repl.session_core.fsio import StoreDir, lstat_at, read_pair
 from smelt_repl.session_core.ids import MAX_ID_LENGTH, session_label, validate_session_id
 from smelt_repl.session_core.legacy import (
     LEGACY_FILE,
@@ -120,6 +127,20 @@ def derive_record(directory: StoreDir, name: str, unsettled: Callable[[StoreDir]
     if not meta.get("messages_ever"):
         return None
     return [*map(meta.get, ROW_FIELDS), st.st_size, st.st_mtime_ns, 0]
+
+
+def settled_record(root_fd: int, name: str) -> Record | None:
+    """The record of session ``name`` when it is settled (a regular transcript and a fresh
+    meta.json of a session with messages), read in five system calls; None for anything
+    else, which ``derive_record`` then looks at closely (and reports)."""
+    found = read_pair(name, TRANSCRIPT_FILE, META_FILE, root_fd)
+    if found is None:
+        return None
+    transcript, data = found
+    meta = fresh_meta(data, name, transcript.st_size)
+    if meta is None or not meta["messages_ever"]:
+        return None
+    return [*map(meta.get, ROW_FIELDS), transcript.st_size, transcript.st_mtime_ns, 0]
 
 
 def has_canonical_file(directory: StoreDir) -> bool:

@@ -128,8 +128,17 @@ def read_fresh_meta(directory: StoreDir, session_id: str, transcript_size: int) 
     never read, and one that cannot be read counts as missing."""
     try:
         data = directory.read(META_FILE)
-        meta = orjson.loads(data) if data is not None else None
-    except (orjson.JSONDecodeError, UnsafeStoreFile, OSError):  # unusable: rebuilt from the transcript
+    except (UnsafeStoreFile, OSError):  # unusable: rebuilt from the transcript
+        return None
+    return fresh_meta(data, session_id, transcript_size) if data is not None else None
+
+
+def fresh_meta(data: bytes, session_id: str, transcript_size: int) -> dict | None:
+    """The meta.json of ``data`` if it parses, is well-formed and was derived from a
+    transcript of this size; None otherwise."""
+    try:
+        meta = orjson.loads(data)
+    except orjson.JSONDecodeError:
         return None
     if (
         valid_row(meta, session_id)

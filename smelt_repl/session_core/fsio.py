@@ -239,9 +239,51 @@ def _ends_with_newline(fd: int) -> bool:
     return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
 
 
+def read_pair(dir_name: str, stat_name: str, read_name: str, root_fd: int) -> tuple[os.stat_result, bytes] | None:
+    """The ``lstat`` of ``stat_name`` (a regular file) and the bytes read from ``read_name``,
+    both in the sub-directory ``dir_name`` of ``root_fd``, opened as a ``StoreDir`` opens
+    them; None when anything is missing or is not what it should be (the caller then looks
+    closer). Six system calls and nothing more: a catalog rebuild does this for every session.
+
+    ``read_name`` is read without an ``fstat``, so the caller must only trust bytes that
+    validate: with ``O_NONBLOCK`` a FIFO reads empty at once and a directory fails (a device
+    would need root to plant)."""
+    try:
+        dir_fd = os.open(dir_name, _DIR_FLAGS, dir_fd=root_fd)
+    except OSError:
+        return None
+    try:
+        found = os.stat(stat_name, dir_fd=dir_fd, follow_symlinks=False)
+        fd = os.open(read_name, os.O_RDONLY | _SAFE, dir_fd=dir_fd)
+        try:
+            data = _read_small(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(dir_fd)
+    return (found, data) if stat.S_ISREG(found.st_mode) else None
+
+
+def _read_small(fd: int, size: int = 1 << 16) -> bytes:
+    """What is left to read from ``fd``, in one call when it is under ``size`` bytes (a
+    short read of a regular file is its end)."""
+    first = os.read(fd, size)
+    if len(first) < size:
+        return first
+    chunks = [first]
+    while chunks[-1]:
+        chunks.append(os.read(fd, size))
+    return b"".join(chunks)
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 def _open_dir(path: str | Path, label: str, dir_fd: int | None) -> int:
     try:
-        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        return os.open(path, _DIR_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
             found = lstat_at(path, dir_fd)
