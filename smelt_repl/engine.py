@@ -239,7 +239,12 @@ def _take_report(event: object, result: TurnResult) -> None:
 class RequestMessages:
     """``request_messages`` for one history that only grows between rewinds: the messages
     already converted are kept, so a turn on a long session converts only what is new. A
-    checkpoint installed or dropped starts the conversion afresh."""
+    checkpoint installed or dropped starts the conversion afresh.
+
+    The list returned is the cache's own, not a copy (copying and then freeing 50,000
+    references was most of what a long session added to a turn): once returned, it only
+    ever grows by appends. A merge into its last message, or a fresh start, makes a new
+    list, so the requests built from it earlier keep their messages. Do not change it."""
 
     def __init__(self) -> None:
         self._growth = LiveGrowth()
@@ -252,9 +257,15 @@ class RequestMessages:
         start, afresh = self._growth.unread(history, checkpoint)
         if afresh:
             self._out = [summary_message(checkpoint)] if checkpoint else []
-        _convert(history[start:], self._out, load_attachment)
+        new: list[dict] = []
+        _convert(history[start:], new, load_attachment)
+        out = self._out
+        if new and out and out[-1]["role"] == new[0]["role"] == "user":  # merged: a new list
+            self._out = [*out[:-1], _merged(out[-1], new[0]["content"]), *new[1:]]
+        else:
+            out.extend(new)
         self._growth.read(history, checkpoint)
-        return list(self._out)
+        return self._out
 
 
 def request_messages(history: list[dict], load_attachment: LoadFile | None = None) -> list[dict]:
@@ -279,9 +290,14 @@ def _convert(records: list[dict], out: list[dict], load_attachment: LoadFile | N
         if role not in ("user", "assistant"):
             role, content = "user", message_text(content)
         if out and out[-1]["role"] == role == "user":
-            out[-1] = {"role": "user", "content": _join_contents(out[-1]["content"], content)}
+            out[-1] = _merged(out[-1], content)
             continue
         out.append({"role": role, "content": content})
+
+
+def _merged(user: dict, content: object) -> dict:
+    """A new user message: ``user``'s content followed by ``content``."""
+    return {"role": "user", "content": _join_contents(user["content"], content)}
 
 
 def _join_contents(first: object, second: object) -> object:

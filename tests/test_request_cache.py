@@ -52,3 +52,31 @@ def test_the_offline_count_of_a_changed_history_is_counted_afresh():
     other = [{"role": "user", "content": "x"}, first[1], grown[2]]  # same tail, new head
     assert usage_of(kept, other) == usage_of(OfflineProvider(), other) == 4
     assert usage_of(kept, first[:1]) == 3  # shorter: a rewind
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_kept_request_messages_match_a_fresh_conversion_and_earlier_requests_only_grow(seed):
+    import copy
+    import random
+
+    from smelt_repl.engine import RequestMessages
+
+    rng = random.Random(seed)
+    cache, history = RequestMessages(), []
+    sent: list[tuple[list[dict], list[dict]]] = []  # each request returned, and a deep copy of it then
+    for step in range(200):
+        action = rng.random()
+        if action < 0.45:
+            history.append({"role": "user", "content": f"q{step}"})
+        elif action < 0.85:  # an empty reply (a failed turn) is dropped: the next user message merges
+            history.append({"role": "assistant", "content": rng.choice(["", f"a{step}"])})
+        elif action < 0.95 and history:
+            del history[rng.randrange(len(history)):]  # a rewind cuts the live history in place
+        else:
+            history = list(history)  # another list (a loaded session)
+        messages = cache(history)
+        assert messages == request_messages(history)
+        sent.append((messages, copy.deepcopy(messages)))
+    for messages, as_sent in sent:  # what each request held is still there (the shared list only grows)
+        assert messages[: len(as_sent)] == as_sent
+    assert any(len(messages) > len(as_sent) for messages, as_sent in sent)  # it is shared, not copied
