@@ -4,14 +4,21 @@ Each reply is built once and sent with one ``sendall`` (no per-chunk Python work
 streams), so what a benchmark measures is the client. The reply's size is named by the URL:
 ``{base}/tokens/N/chat/completions`` answers an SSE stream of N one-token chunks (a finish
 chunk, a usage chunk and ``[DONE]`` after them). Requests are read in full (a long session's
-body is tens of MB) and their byte sizes kept in ``request_sizes``. HTTP/1.1 keep-alive.
+body is tens of MB) and their byte sizes kept (``request_sizes``). HTTP/1.1 keep-alive.
+
+The server runs in a process of its own, as a real one does: in the benchmark's process its
+threads would share the interpreter lock with the client measured (a bare httpx client in the
+benchmark's process would be slowed by it, a REPL in another process not).
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
+import urllib.request
 
 _HEAD = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "model": "bench-model"}
 
@@ -41,7 +48,37 @@ def sse_body(tokens: int) -> bytes:
 
 
 class FastSseServer:
-    """The server on 127.0.0.1 (a free port), one thread per connection; a context manager."""
+    """The server, started in a process of its own on 127.0.0.1 (a free port); a context
+    manager."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self.base_url = ""
+
+    def api_base(self, tokens: int) -> str:
+        """The --api-base whose chat completions answer ``tokens`` tokens."""
+        return f"{self.base_url}/tokens/{tokens}"
+
+    @property
+    def request_sizes(self) -> list[int]:
+        """The body sizes of the chat requests served so far, in order."""
+        with urllib.request.urlopen(f"{self.base_url}/sizes", timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def __enter__(self) -> FastSseServer:
+        self._process = subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        self.base_url = self._process.stdout.readline().strip()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+
+
+class _Server:
+    """The server itself, one thread per connection."""
 
     def __init__(self) -> None:
         self._sock = socket.create_server(("127.0.0.1", 0))
@@ -50,10 +87,6 @@ class FastSseServer:
         self._replies: dict[int, bytes] = {}
         self._lock = threading.Lock()
         self._stopping = False
-
-    def api_base(self, tokens: int) -> str:
-        """The --api-base whose chat completions answer ``tokens`` tokens."""
-        return f"{self.base_url}/tokens/{tokens}"
 
     def reply(self, tokens: int) -> bytes:
         """The whole HTTP response (headers and body) of a ``tokens``-token reply (built once)."""
@@ -65,13 +98,9 @@ class FastSseServer:
                 self._replies[tokens] = head + body
             return self._replies[tokens]
 
-    def __enter__(self) -> FastSseServer:
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stopping = True
-        self._sock.close()
+    def serve_forever(self) -> None:
+        """Accept connections until the process ends."""
+        self._accept()
 
     def _accept(self) -> None:
         while not self._stopping:
@@ -98,6 +127,11 @@ class FastSseServer:
                 length = next((int(line.split(":", 1)[1]) for line in lines[1:]
                                if line.lower().startswith("content-length:")), 0)
                 buffer = self._read_body(conn, buffer, length, spare)
+                if path == "/sizes":
+                    body = json.dumps(self.request_sizes).encode()
+                    conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                                 b"content-length: %d\r\n\r\n%s" % (len(body), body))
+                    continue
                 self.request_sizes.append(length)
                 parts = path.split("/")
                 tokens = int(parts[2]) if len(parts) > 2 and parts[1] == "tokens" else 1
@@ -119,3 +153,9 @@ class FastSseServer:
                 raise ConnectionError("client went away mid-request")
             got += n
         return b""
+
+
+if __name__ == "__main__":
+    server = _Server()
+    print(server.base_url, flush=True)
+    server.serve_forever()
