@@ -80,3 +80,24 @@ def test_the_kept_request_messages_match_a_fresh_conversion_and_earlier_requests
     for messages, as_sent in sent:  # what each request held is still there (the shared list only grows)
         assert messages[: len(as_sent)] == as_sent
     assert any(len(messages) > len(as_sent) for messages, as_sent in sent)  # it is shared, not copied
+
+
+def test_a_conversion_that_fails_part_way_leaves_nothing_half_done_for_the_next():
+    from smelt_repl.engine import RequestMessages
+
+    attached = {"role": "user", "content": "see", "attachments": [{"file": "f", "path": "notes.txt"}]}
+    history = [{"role": "user", "content": "one"}, {"role": "assistant", "content": "ok"}]
+    cache = RequestMessages()
+    cache(history)
+    history += [{"role": "assistant", "content": "more"}, {"role": "user", "content": "two"}, attached]
+    failing = [True]
+
+    def load(_file: str) -> bytes:
+        if failing[0]:
+            raise OSError("disk went away")
+        return b"notes\n"
+
+    with pytest.raises(OSError):
+        cache(history, load)  # "more" and "two" were converted before the attachment failed
+    failing[0] = False
+    assert cache(history, load) == request_messages(history, load)
