@@ -17,14 +17,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from .failures import report_failure
+
 _installed = False
 
 
 def install() -> None:
-    """Make lexer classes built from now on compile identifier classes the lean way (once)."""
+    """Make lexer classes built from now on compile identifier classes the lean way (once;
+    a pygments without the hook builds them its own way, the failure logged)."""
     global _installed
     if _installed:
         return
+    _installed = True
+    try:
+        _wrap_process_regex()
+    except Exception as exc:  # a pygments changed inside: its own (slower) build is as good
+        report_failure("making lexers lean", exc)
+
+
+def _wrap_process_regex() -> None:
     from pygments import unistring
     from pygments.lexer import Future, RegexLexerMeta
 
@@ -39,7 +50,6 @@ def install() -> None:
         return process_regex(cls, regex, rflags, state)
 
     RegexLexerMeta._process_regex = lean_process_regex
-    _installed = True
 
 
 def lean_regex(regex: str, lean: dict[str, str]) -> str:
