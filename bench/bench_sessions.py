@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_list import settle  # noqa: E402
 from common import report, time_ms  # noqa: E402
 
 from smelt_repl.session_core import SessionStore  # noqa: E402
@@ -53,6 +54,9 @@ def bench_list_and_texts(root: Path) -> None:
     store.list()
     warm = time_ms(store.list, repeat=9)
     report("list() 10k sessions, warm (catalog in memory)", warm, "ms", "<= 50 ms", warm <= 50)
+    racy = time_ms(lambda: SessionStore(root).list(), repeat=9)
+    report("list() 10k, first call of a process, root changed < 1 s ago (read again)", racy, "ms")
+    settle(root)  # as a store is unless a session was made in the last second (catalog.RACY_MTIME_NS)
     fresh = time_ms(lambda: SessionStore(root).list(), repeat=9)
     report("list() 10k, first call of a process (stat check)", fresh, "ms", "<= 50 ms", fresh <= 50)
     texts_ms = time_ms(lambda: store.texts(ids), repeat=3)
