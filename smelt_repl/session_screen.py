@@ -31,6 +31,7 @@ def show_resumed(shell: Shell) -> None:
     session = shell.app.session
     hidden = session.tail.unloaded + tail_start(session.tail.current.messages, _turns(shell))
     shell.scrollback.write(_header(shell, hidden))
+    shell.application.skip_first_cursor_request()  # the tail's printing asks where the cursor is
     shell.application.after_first_frame(lambda: _show_tail(shell))
 
 

@@ -36,6 +36,20 @@ class ShellApplication(Application[None]):
     def timeoutlen(self, value: float | None) -> None:
         self._timeoutlen = value
 
+    def skip_first_cursor_request(self) -> None:
+        """Draw the first frame without asking the terminal where the cursor is: for a frame
+        that text printed right after it moves (a resumed session's turns), whose printing
+        asks again. The answer to the first question would be out of date, and waiting for it
+        (its reading is the first key the application handles, which builds the key bindings'
+        caches) held that text back by ~10 ms."""
+        self._skip_cursor_request = True
+
+    def _request_absolute_cursor_position(self) -> None:
+        if getattr(self, "_skip_cursor_request", False):
+            self._skip_cursor_request = False
+            return
+        super()._request_absolute_cursor_position()
+
     def after_first_frame(self, work: Callable[[], None]) -> None:
         """Run ``work`` on the event loop of the next ``run`` right after its first frame is
         drawn and before any key typed meanwhile is handled (keys wait in the terminal's input).

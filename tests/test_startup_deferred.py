@@ -225,3 +225,19 @@ def test_the_collector_is_off_during_start_up_and_on_with_start_up_frozen_at_the
     text = output.decode(errors="replace")
     assert "start-up collects: False" in text, text
     assert "prompt collects: True frozen: True" in text, text
+
+
+def test_a_skipped_first_cursor_request_skips_only_the_first(monkeypatch):
+    from prompt_toolkit.application import Application
+
+    from smelt_repl.shell_application import ShellApplication
+
+    asked: list[int] = []
+    monkeypatch.setattr(Application, "_request_absolute_cursor_position", lambda self: asked.append(1))
+    application = ShellApplication(output=DummyOutput())
+    application._request_absolute_cursor_position()  # noqa: SLF001 - what run() and printing call
+    assert asked == [1]
+    application.skip_first_cursor_request()
+    application._request_absolute_cursor_position()  # noqa: SLF001 - the first frame's: skipped
+    application._request_absolute_cursor_position()  # noqa: SLF001 - the tail's printing asks
+    assert asked == [1, 1]
