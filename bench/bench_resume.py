@@ -6,7 +6,7 @@ Sessions of 10,000 and 50,000 messages (alternating user questions and Markdown 
 code, ~550 bytes a message as stored, 26 MiB at 50k) are written straight to a temp store's transcript files.
 ``python -m smelt_repl --resume ID`` is spawned on a pseudo-terminal and timed to its first
 drawn prompt (see ``bench_startup.spawn_measured``), against a new session
-(``python -m smelt_repl``) started the same way, interleaved, median of 5 runs each. Targets
+(``python -m smelt_repl``) started the same way, interleaved, median of 9 runs each. Targets
 (smelt-repl issue 13): the ratio <= 1.3 at 10k messages and <= 2 at 50k; the peak resident
 memory <= a new session's + 2.5 x the transcript's size.
 
@@ -36,7 +36,7 @@ from common import report  # noqa: E402
 from smelt_repl.session_core.ids import new_session_id  # noqa: E402
 from smelt_repl.session_core.jsonl import dumps_line  # noqa: E402
 
-RUNS = 5
+RUNS = 9
 SIZES = ((10_000, 1.3), (50_000, 2.0))
 MEMORY_FACTOR = 2.5
 START_MS = 1_700_000_000_000
