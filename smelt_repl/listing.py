@@ -34,19 +34,31 @@ def session_lines(records: Sequence[Sequence], *, as_json: bool = False, chunk: 
             yield "".join([orjson.dumps(dict(zip(fields, record, strict=False))).decode() + "\n"
                            for record in records[start : start + chunk]])
         return
+    plain_cwds: dict[str, bool] = {}
     for start in range(0, len(records), chunk):
-        yield "".join([_fast_line(r[0], r[1], r[2], r[3], r[5]) for r in records[start : start + chunk]])
+        yield _fast_lines(records[start : start + chunk], plain_cwds)
 
 
-def _fast_line(session_id: object, title: object, subtitle: object, cwd: object, updated_at_ms: object) -> str:
-    """``format_session_fields`` plus a newline, without its checks for rows that need none:
-    text fields that are printable, a label without runs of spaces that needs no clipping."""
-    label = title or subtitle or "(no message)"
-    if (type(label) is str and label.isprintable() and len(label) <= LABEL_LIMIT and "  " not in label
-            and label[0] != " " and label[-1] != " " and type(session_id) is str and session_id.isprintable()
-            and type(cwd) is str and cwd.isprintable() and cwd and cwd[-1] != " "):
-        return f"{session_id[:8]}  {format_time(updated_at_ms)}  {label}  {cwd}\n"
-    return format_session_fields(session_id, title, subtitle, cwd, updated_at_ms) + "\n"
+def _fast_lines(records: Sequence[Sequence], plain_cwds: dict[str, bool]) -> str:
+    """The lines of ``format_session_fields`` (each with a newline), without its checks for
+    rows that need none: a printable short id and cwd, a printable label without runs of
+    spaces that needs no clipping. ``plain_cwds`` remembers the cwds checked (a few, over and
+    over); 50k rows are printed in a loop, not a call each."""
+    lines: list[str] = []
+    add = lines.append
+    for record in records:
+        session_id, title, subtitle, cwd = record[0], record[1], record[2], record[3]
+        label = title or subtitle or "(no message)"
+        plain = plain_cwds.get(cwd) if type(cwd) is str else False
+        if plain is None:
+            plain = plain_cwds[cwd] = bool(cwd) and cwd.isprintable() and cwd[-1] != " "
+        short = session_id[:8] if type(session_id) is str else ""
+        if (plain and short.isprintable() and short and type(label) is str and len(label) <= LABEL_LIMIT
+                and label.isprintable() and "  " not in label and label[0] != " " and label[-1] != " "):
+            add(f"{short}  {format_time(record[5])}  {label}  {cwd}\n")
+        else:
+            add(format_session_fields(session_id, title, subtitle, cwd, record[5]) + "\n")
+    return "".join(lines)
 
 
 def format_session_row(row: dict, prefix: str = "") -> str:
@@ -86,47 +98,49 @@ def _escape_char(ch: str) -> str:
 
 
 class _TimeFormatter:
-    """``format_time`` at a fraction of strftime's cost: the UTC offset is looked up once per
-    hour and the date once per day, and rows come newest first, so consecutive ones mostly
-    fall in the hour and day looked up last."""
+    """``format_time`` at a fraction of strftime's cost: one look-up of the UTC offset and the
+    date serves a whole local day (an hour, on a day whose offset changes), and rows come
+    newest first, so consecutive ones mostly fall in the span looked up last."""
 
     def __init__(self) -> None:
-        self.hour = range(0)  # epoch seconds of the hour whose UTC offset is known
-        self.offset = 0
-        self.day = range(0)  # local seconds of the day whose date is known
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what was looked up (after a change of time zone)."""
+        self.span = range(0)  # epoch seconds of one local date and one UTC offset
+        self.shift = 0  # epoch seconds + shift = seconds since that date's local midnight
         self.date = ""
 
     def __call__(self, ms: object) -> str:
         if type(ms) is not int or ms <= 0:
             return NO_TIME
         seconds = ms // 1000
-        if seconds not in self.hour and not self._look_up_hour(seconds):
+        if seconds not in self.span and not self._look_up(seconds):
             return _strftime(ms)
-        local = seconds + self.offset
-        if local not in self.day and not self._look_up_day(local):
-            return _strftime(ms)
-        return self.date + _HH_MM[(local - self.day.start) // 60]
+        return self.date + _HH_MM[(seconds + self.shift) // 60]
 
-    def _look_up_hour(self, seconds: int) -> bool:
-        """Learn the UTC offset of ``seconds``' hour; False if it changes within the hour."""
-        start = seconds - seconds % 3600
+    def _look_up(self, seconds: int) -> bool:
+        """Learn the date and UTC offset around ``seconds``: for its whole local day if the
+        offset holds all day, else for its hour; False if it changes within the hour."""
         try:
-            first, last = time.localtime(start), time.localtime(start + 3599)
+            offset = time.localtime(seconds).tm_gmtoff
+            midnight = seconds + offset - (seconds + offset) % 86400  # local seconds
+            day = range(midnight - offset, midnight - offset + 86400)
+            if not _offset_holds(day, offset):
+                hour = seconds - seconds % 3600
+                day = range(max(hour, day.start), min(hour + 3600, day.stop))  # one local date
+                if not _offset_holds(day, offset):
+                    return False
+            self.date = time.strftime("%Y-%m-%d ", time.gmtime(midnight))
         except (OverflowError, ValueError, OSError):
             return False
-        if first.tm_gmtoff != last.tm_gmtoff:
-            return False
-        self.hour, self.offset = range(start, start + 3600), first.tm_gmtoff
+        self.span, self.shift = day, offset - midnight
         return True
 
-    def _look_up_day(self, local: int) -> bool:
-        start = local - local % 86400
-        try:
-            self.date = time.strftime("%Y-%m-%d ", time.gmtime(start))
-        except (OverflowError, ValueError, OSError):
-            return False
-        self.day = range(start, start + 86400)
-        return True
+
+def _offset_holds(span: range, offset: int) -> bool:
+    """Whether the UTC offset is ``offset`` at both ends of ``span`` (epoch seconds)."""
+    return time.localtime(span.start).tm_gmtoff == offset == time.localtime(span.stop - 1).tm_gmtoff
 
 
 _HH_MM = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(24 * 60)]

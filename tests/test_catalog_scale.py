@@ -130,15 +130,32 @@ def test_list_lines_match_the_picker_rows():
     assert [orjson.loads(line) for line in as_json] == [{n: row.get(n) for n in ROW_FIELDS} for row in ODD_ROWS]
 
 
+def test_list_lines_match_the_picker_rows_on_random_rows():
+    import random
+
+    rng = random.Random(7)
+    pieces = ["a", "b c", " ", "  ", "\t", "\x1b", "é", "日本", "\u202e", "x" * 30]
+    cwds = ["/p", "/日本", "/p", "/日本", "/p ", "", "/e\x07", None]  # a few, over and over, as in a real store
+    rows = []
+    for i in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        rows.append({"id": "e\x1b" + "%062x" % i if i % 10 == 0 else "%064x" % i, "cwd": rng.choice(cwds),
+                     "title": rng.choice([None, "", text]), "subtitle": rng.choice([None, text, "x"]),
+                     "updated_at_ms": rng.choice([None, -1, 1_800_000_000_000 - i * 97_000])})
+    records = [[row.get(name) for name in RECORD_FIELDS] for row in rows]
+    assert "".join(session_lines(records, chunk=500)) == "".join(format_session_row(row) + "\n" for row in rows)
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Asia/Kathmandu", "Australia/Lord_Howe"])
 def test_format_time_is_strftime_across_offset_changes(zone, monkeypatch):
     monkeypatch.setenv("TZ", zone)
     time.tzset()
     try:
-        format_time.hour = format_time.day = range(0)  # forget the zone looked up before
-        for ms in range(1_711_800_000_000, 1_711_800_000_000 + 400 * 86_400_000, 7 * 60_000 + 1):
+        format_time.forget()  # the zone looked up before
+        times = range(1_711_800_000_000, 1_711_800_000_000 + 400 * 86_400_000, 7 * 60_000 + 1)
+        for ms in [*times, *reversed(times)]:  # a listing goes newest first
             assert format_time(ms) == _strftime(ms)
     finally:
         monkeypatch.undo()
         time.tzset()
-        format_time.hour = format_time.day = range(0)
+        format_time.forget()
