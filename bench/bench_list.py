@@ -76,12 +76,25 @@ def cold_list_ms(root: Path, count: int) -> float:
     return elapsed
 
 
+FIRST_LIST_PROBE = ("import sys, time\nfrom smelt_repl.session_core import SessionStore\nstart = time.perf_counter()\n"
+                    "rows = SessionStore(sys.argv[1]).list()\nprint((time.perf_counter() - start) * 1000, len(rows))")
+
+
+def first_list_ms(root: Path) -> float:
+    """Milliseconds of the first ``list()`` in a new process (its imports done before)."""
+    done = subprocess.run([sys.executable, "-c", FIRST_LIST_PROBE, str(root)], env=env_for(root), check=True,
+                          capture_output=True, text=True)
+    return float(done.stdout.split()[0])
+
+
 def bench_in_process(root: Path, ids: list[str]) -> None:
     per_session = statistics.median(cold_list_ms(root, len(ids)) for _ in range(3)) * 1000 / len(ids)
     report("cold catalog rebuild, per session (10k, median of 3)", per_session, "us", "<= 40 us", per_session <= 40)
     settle(root)
-    first = time_ms(lambda: SessionStore(root).list(), repeat=7)
+    first = statistics.median(first_list_ms(root) for _ in range(7))
     report("first list() of a process, 10k sessions", first, "ms", "<= 50 ms", first <= 50)
+    again = time_ms(lambda: SessionStore(root).list(), repeat=7)
+    report("list() of a new SessionStore, in a process that listed before", again, "ms")
     store = SessionStore(root)
     texts_ms = time_ms(lambda: store.texts(ids), repeat=3)
     report("texts() of 10k ids", texts_ms, "ms", "<= 1000 ms", texts_ms <= 1000)

@@ -159,3 +159,16 @@ def test_format_time_is_strftime_across_offset_changes(zone, monkeypatch):
         monkeypatch.undo()
         time.tzset()
         format_time.forget()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_listing_leaves_the_garbage_collector_as_it_found_it(store, enabled):
+    import gc
+
+    saved_session(store)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert len(store.list()) == 1 and len(SessionStore(store.root).list()) == 1
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -48,6 +48,7 @@ from smelt_repl.session_core.catalog_file import (
     CatalogData,
     Record,
     cache_key,
+    gc_paused,
     newest_first,
     read_catalog,
     row_of,
@@ -103,7 +104,9 @@ class Catalog:
         Entries that cannot be listed are left out; ``warn`` (default: the log) gets one line
         for each.
         """
-        return list(map(row_of, self.records(warn)))
+        records = self.records(warn)
+        with gc_paused():
+            return list(map(row_of, records))
 
     def records(self, warn: Callable[[str], object] | None = None) -> list[Record]:
         """Every persisted session's record (``RECORD_FIELDS``), newest first: the catalog's

@@ -112,7 +112,7 @@ def decode_catalog(data: bytes) -> CatalogData | None:
     if header.get("v") != CATALOG_VERSION or not isinstance(content, dict):
         return None
     records, count = {}, 0
-    with _gc_paused():
+    with gc_paused():
         for line in lines:
             chunk = orjson.loads(view[line])
             if type(chunk) is not list:
@@ -134,9 +134,9 @@ def _lines(data: bytes, start: int) -> Iterator[slice]:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the garbage collector: decoding makes 50k lists that hold no cycles, and the
-    collections they trigger cost more than the decoding."""
+def gc_paused() -> Iterator[None]:
+    """Pause the garbage collector: decoding makes 50k lists (and listing 50k row dicts) that
+    hold no cycles, and the collections they trigger cost more than the making."""
     enabled = gc.isenabled()
     gc.disable()
     try:
