@@ -126,12 +126,12 @@ def derive_record(directory: StoreDir, name: str, unsettled: Callable[[StoreDir]
         meta = rebuilt[1]
     if not meta.get("messages_ever"):
         return None
-    return [*map(meta.get, ROW_FIELDS), st.st_size, st.st_mtime_ns, 0]
+    return _record(meta, st)
 
 
 def settled_record(root_fd: int, name: str) -> Record | None:
     """The record of session ``name`` when it is settled (a regular transcript and a fresh
-    meta.json of a session with messages), read in five system calls; None for anything
+    meta.json of a session with messages), read in six system calls; None for anything
     else, which ``derive_record`` then looks at closely (and reports)."""
     found = read_pair(name, TRANSCRIPT_FILE, META_FILE, root_fd)
     if found is None:
@@ -140,6 +140,11 @@ def settled_record(root_fd: int, name: str) -> Record | None:
     meta = fresh_meta(data, name, transcript.st_size)
     if meta is None or not meta["messages_ever"]:
         return None
+    return _record(meta, transcript)
+
+
+def _record(meta: dict, transcript: os.stat_result) -> Record:
+    """A transcript's record: the list row of its fresh meta.json, then its stamp."""
     return [*map(meta.get, ROW_FIELDS), transcript.st_size, transcript.st_mtime_ns, 0]
 
 

@@ -256,7 +256,7 @@ def read_pair(dir_name: str, stat_name: str, read_name: str, root_fd: int) -> tu
         found = os.stat(stat_name, dir_fd=dir_fd, follow_symlinks=False)
         fd = os.open(read_name, os.O_RDONLY | _SAFE, dir_fd=dir_fd)
         try:
-            data = _read_small(fd)
+            data = _read_all(fd, _SMALL_FILE)  # one read when it is under 64 KiB
         finally:
             os.close(fd)
     except OSError:
@@ -266,18 +266,7 @@ def read_pair(dir_name: str, stat_name: str, read_name: str, root_fd: int) -> tu
     return (found, data) if stat.S_ISREG(found.st_mode) else None
 
 
-def _read_small(fd: int, size: int = 1 << 16) -> bytes:
-    """What is left to read from ``fd``, in one call when it is under ``size`` bytes (a
-    short read of a regular file is its end)."""
-    first = os.read(fd, size)
-    if len(first) < size:
-        return first
-    chunks = [first]
-    while chunks[-1]:
-        chunks.append(os.read(fd, size))
-    return b"".join(chunks)
-
-
+_SMALL_FILE = (1 << 16) - 1  # a size to read a file of unknown size by (a meta.json is ~600 bytes)
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
