@@ -257,13 +257,15 @@ class RequestMessages:
         start, afresh = self._growth.unread(history, checkpoint)
         if afresh:
             self._out = [summary_message(checkpoint)] if checkpoint else []
-        new: list[dict] = []
-        _convert(history[start:], new, load_attachment)
         out = self._out
-        if new and out and out[-1]["role"] == new[0]["role"] == "user":  # merged: a new list
-            self._out = [*out[:-1], _merged(out[-1], new[0]["content"]), *new[1:]]
+        tail = out[-1:]  # the new messages go after the last one kept, which _convert may merge into
+        _convert(history[start:], tail, load_attachment)
+        if not out:
+            self._out = tail
+        elif tail[0] is not out[-1]:  # merged into: a new list, so the one handed out stays as it was
+            self._out = [*out[:-1], *tail]
         else:
-            out.extend(new)
+            out.extend(tail[1:])
         self._growth.read(history, checkpoint)
         return self._out
 
@@ -290,14 +292,9 @@ def _convert(records: list[dict], out: list[dict], load_attachment: LoadFile | N
         if role not in ("user", "assistant"):
             role, content = "user", message_text(content)
         if out and out[-1]["role"] == role == "user":
-            out[-1] = _merged(out[-1], content)
+            out[-1] = {"role": "user", "content": _join_contents(out[-1]["content"], content)}
             continue
         out.append({"role": role, "content": content})
-
-
-def _merged(user: dict, content: object) -> dict:
-    """A new user message: ``user``'s content followed by ``content``."""
-    return {"role": "user", "content": _join_contents(user["content"], content)}
 
 
 def _join_contents(first: object, second: object) -> object:
