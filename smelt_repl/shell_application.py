@@ -23,6 +23,8 @@ class ShellApplication(Application[None]):
     prefix, and Vim-like otherwise, so ``gg``, ``dd`` or an insert-mode ``jk`` keymap typed
     at human speed still work."""
 
+    _skip_cursor_request = False  # set by skip_first_cursor_request
+
     @property
     def timeoutlen(self) -> float | None:  # type: ignore[override]
         processor = getattr(self, "key_processor", None)
@@ -45,7 +47,7 @@ class ShellApplication(Application[None]):
         self._skip_cursor_request = True
 
     def _request_absolute_cursor_position(self) -> None:
-        if getattr(self, "_skip_cursor_request", False):
+        if self._skip_cursor_request:
             self._skip_cursor_request = False
             return
         super()._request_absolute_cursor_position()
